@@ -1,0 +1,181 @@
+import yargs from "yargs";
+import { isValidIsoDate } from "./calendar/nyse.js";
+import { loadConfig, redact, tickerListSchema, type Config, type TickerSelection } from "./config.server.js";
+import { backfill, reprocess, type RangeArgs } from "./commands/backfill.server.js";
+import { errorMessage, openDatabase, withRun, type CommandResult, type Context } from "./commands/context.server.js";
+import { extract, load, run, type DailyArgs } from "./commands/daily.server.js";
+import { formatStatus, statusReport } from "./commands/status.server.js";
+import { ConfigError, PipelineError } from "./errors.js";
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (t) => process.stdout.write(t + "\n"),
+  err: (t) => process.stderr.write(t + "\n"),
+};
+
+const OUTCOME_EXIT: Record<CommandResult["outcome"], number> = { success: 0, "market-closed": 0, "rejected-records": 4 };
+
+interface Parsed {
+  command: string;
+  date?: string;
+  from?: string;
+  to?: string;
+  tickers?: string;
+  json: boolean;
+  overwriteManual: boolean;
+  refetch: boolean;
+}
+
+/** Runs the CLI and returns its exit code (ARCHITECTURE.md: 0 ok, 2 usage, 3 API, 4 rejects, 1 other). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = await parseArgs(argv, io);
+  } catch (e) {
+    if (e instanceof HelpShown) return 0;
+    io.err(`stock-pipeline: ${errorMessage(e)}`);
+    io.err("Run stock-pipeline --help for usage.");
+    return 2;
+  }
+  let config: Config | undefined;
+  try {
+    config = loadConfig(env);
+    const tickers = parseTickers(parsed.tickers, config.tickers);
+    if (parsed.command === "status") return await status(config, tickers, parsed.json, io);
+    return await runCommand(config, parsed, tickers, io);
+  } catch (e) {
+    return reportError(e, io, config?.secrets ?? [], parsed.json, parsed.command);
+  }
+}
+
+async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, io: Io): Promise<number> {
+  const daily: DailyArgs = { date: p.date!, tickers, overwriteManual: p.overwriteManual };
+  const range: RangeArgs = { from: p.from!, to: p.to!, tickers, overwriteManual: p.overwriteManual, refetch: p.refetch };
+  const bodies: Record<string, (ctx: Context) => Promise<CommandResult>> = {
+    extract: (ctx) => extract(ctx, daily),
+    load: (ctx) => load(ctx, daily),
+    run: (ctx) => run(ctx, daily),
+    backfill: (ctx) => backfill(ctx, range),
+    reprocess: (ctx) => reprocess(ctx, range),
+  };
+  const args = p.date ? { date: p.date, tickers } : { from: p.from, to: p.to, tickers };
+  const { result, error, ctx, apiRequests } = await withRun(config, p.command, args, bodies[p.command]!, { log: io.err });
+  const summary = {
+    command: p.command,
+    runId: ctx.runId,
+    ...args,
+    feed: config.feed,
+    counts: ctx.counts,
+    apiRequests,
+    lakeObjectsWritten: ctx.lakeObjectsWritten,
+    lakeObjectsRead: ctx.lakeObjectsRead,
+  };
+  if (error !== undefined) return reportError(error, io, config.secrets, p.json, p.command, summary);
+  const r = result!;
+  const exitCode = OUTCOME_EXIT[r.outcome];
+  io.err(`${p.command}: ${r.message}`);
+  for (const w of r.warnings ?? []) io.err(`warning: ${w}`);
+  if (r.outcome === "rejected-records") io.err(`${ctx.counts.rejected} row(s) were rejected and quarantined (collection "quarantine"); the valid rows were loaded.`);
+  if (p.json) io.out(JSON.stringify({ ...summary, outcome: r.outcome, exitCode, message: r.message, warnings: r.warnings ?? [], ...(r.details && { details: r.details }) }));
+  return exitCode;
+}
+
+async function status(config: Config, tickers: TickerSelection, json: boolean, io: Io): Promise<number> {
+  const services = await openDatabase(config, io.err);
+  try {
+    const report = await statusReport(services.db, tickers);
+    io.out(json ? JSON.stringify(report) : formatStatus(report));
+    return 0;
+  } finally {
+    await services.close();
+  }
+}
+
+function reportError(e: unknown, io: Io, secrets: readonly string[], json: boolean, command: string, summary?: object): number {
+  const exitCode = e instanceof PipelineError ? e.exitCode : 1;
+  const message = redact(errorMessage(e), secrets);
+  if (e instanceof PipelineError) io.err(`stock-pipeline ${command}: ${message}`);
+  else {
+    io.err(`stock-pipeline ${command}: unexpected error: ${message}`);
+    if (process.env.DEBUG && e instanceof Error && e.stack) io.err(redact(e.stack, secrets));
+    else io.err("(set DEBUG=1 to see the stack trace)");
+  }
+  if (json) io.out(JSON.stringify({ command, ...summary, outcome: "failed", exitCode, error: { kind: e instanceof Error ? e.name : "Error", message } }));
+  return exitCode;
+}
+
+function parseTickers(flag: string | undefined, fallback: TickerSelection): TickerSelection {
+  if (flag === undefined) return fallback;
+  const r = tickerListSchema.safeParse(flag);
+  if (!r.success) throw new ConfigError(`--tickers ${r.error.issues.map((i) => i.message).join("; ")}`);
+  return r.data;
+}
+
+class HelpShown extends Error {}
+
+function dateOption(describe: string) {
+  return { type: "string", describe, demandOption: true, requiresArg: true } as const;
+}
+
+async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
+  let helpShown = false;
+  const tickers = { type: "string", describe: "comma-separated tickers (default: TICKERS); * keeps every ticker", requiresArg: true } as const;
+  const manual = { type: "boolean", default: false, describe: "overwrite records a person edited or deleted by hand" } as const;
+  const y = yargs(argv)
+    .scriptName("stock-pipeline")
+    .usage("$0 <command> [options]\n\nDaily stock bars: Polygon/Massive API -> raw data lake -> MongoDB.\nConfiguration comes from the environment (see README).")
+    .command("extract", "grouped daily bars for --date -> lake", (c) => c.option("date", dateOption("trading date YYYY-MM-DD (New York)")).option("tickers", tickers))
+    .command("load", "lake objects for --date -> MongoDB", (c) => c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual))
+    .command("run", "extract, then load", (c) => c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual))
+    .command("backfill", "per-ticker range aggregates --from..--to -> lake -> MongoDB", (c) =>
+      c
+        .option("from", dateOption("first date YYYY-MM-DD"))
+        .option("to", dateOption("last date YYYY-MM-DD"))
+        .option("tickers", tickers)
+        .option("overwrite-manual", manual)
+        .option("refetch", { type: "boolean", default: false, describe: "fetch pages again even if the lake has them" }),
+    )
+    .command("reprocess", "lake -> MongoDB for --from..--to, no API calls", (c) =>
+      c.option("from", dateOption("first date YYYY-MM-DD")).option("to", dateOption("last date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual),
+    )
+    .command("status", "coverage per symbol against the trading calendar, gaps, last runs", (c) => c.option("tickers", tickers))
+    .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
+    .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess or status.")
+    .strict()
+    .check((a) => {
+      for (const name of ["date", "from", "to"] as const) {
+        const v = a[name];
+        if (v !== undefined && (typeof v !== "string" || !isValidIsoDate(v))) throw new Error(`--${name} must be a real date written YYYY-MM-DD, got ${JSON.stringify(v)}`);
+      }
+      return true;
+    })
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .fail((msg, err) => {
+      throw err ?? new Error(msg);
+    });
+  const a = await y.parseAsync(argv, {}, (_err, _argv, output) => {
+    if (output) {
+      helpShown = true;
+      io.out(output);
+    }
+  });
+  if (helpShown) throw new HelpShown();
+  return {
+    command: String(a._[0]),
+    date: a.date as string | undefined,
+    from: a.from as string | undefined,
+    to: a.to as string | undefined,
+    tickers: a.tickers as string | undefined,
+    json: Boolean(a.json),
+    overwriteManual: Boolean(a["overwrite-manual"]),
+    refetch: Boolean(a.refetch),
+  };
+}

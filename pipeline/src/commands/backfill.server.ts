@@ -1,0 +1,118 @@
+import { latestCompletedSession, tradingDaysBetween } from "../calendar/nyse.js";
+import { ConfigError } from "../errors.js";
+import { groupedPrefix, parseKey, rangePageKey, rangePrefix } from "../lake/layout.js";
+import type { TickerSelection } from "../config.server.js";
+import type { CommandResult, Context } from "./context.server.js";
+import { loadObject, loadSummary, storeResponse } from "./load-object.server.js";
+import { progressBar } from "./progress.js";
+
+export interface RangeArgs {
+  from: string;
+  to: string;
+  tickers: TickerSelection;
+  overwriteManual?: boolean;
+  /** Fetch pages again even if the lake has them (to pick up revisions). */
+  refetch?: boolean;
+}
+
+function checkRange(from: string, to: string): void {
+  if (from > to) throw new ConfigError(`--from ${from} is after --to ${to}`);
+}
+
+/**
+ * Per-ticker range aggregates, one request per ticker per 50,000 bars,
+ * following next_url. Pages already in the lake are not fetched again, so a
+ * killed back-fill resumes where it stopped.
+ */
+export async function backfill(ctx: Context, args: RangeArgs): Promise<CommandResult> {
+  checkRange(args.from, args.to);
+  if (args.tickers === "*") throw new ConfigError("backfill needs a ticker list (--tickers A,B or TICKERS): * would mean one request per US ticker");
+  const latest = latestCompletedSession(new Date());
+  let to = args.to;
+  if (to > latest) {
+    ctx.log(`--to ${to} is after the latest completed session (${latest}); back-filling up to ${latest}`);
+    to = latest;
+  }
+  if (args.from > to || tradingDaysBetween(args.from, to).length === 0) {
+    return { outcome: "market-closed", message: `no completed trading session between ${args.from} and ${args.to}; nothing to do` };
+  }
+  const warnings: string[] = [];
+  let rejected = 0;
+  let fetched = 0;
+  let reused = 0;
+  const tickers = args.tickers;
+  for (const [i, ticker] of tickers.entries()) {
+    const before = ctx.counts.valid + ctx.counts.rejected;
+    const pages = await rangePages(ctx, ticker, args.from, to, args.refetch ?? false);
+    fetched += pages.fetched;
+    reused += pages.reused;
+    for (const key of pages.keys) {
+      rejected += (await loadObject(ctx, key, { tickers: [ticker], from: args.from, to, overwriteManual: args.overwriteManual })).rejected;
+    }
+    const rows = ctx.counts.valid + ctx.counts.rejected - before;
+    if (rows === 0) warnings.push(`no bars for ${ticker} between ${args.from} and ${to} (unknown ticker, or no trades)`);
+    ctx.log(`${progressBar(i + 1, tickers.length)} ${ticker}: ${pages.keys.length} page(s) (${pages.fetched} fetched, ${pages.reused} from the lake), ${rows} rows`);
+  }
+  for (const w of warnings) ctx.log(`warning: ${w}`);
+  return {
+    outcome: rejected ? "rejected-records" : "success",
+    message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${loadSummary(ctx)}`,
+    warnings,
+  };
+}
+
+async function rangePages(ctx: Context, ticker: string, from: string, to: string, refetch: boolean): Promise<{ keys: string[]; fetched: number; reused: number }> {
+  const keys: string[] = [];
+  let fetched = 0;
+  let reused = 0;
+  let nextPath: string | undefined;
+  for (let page = 1; ; page++) {
+    const key = rangePageKey(ctx.config.feed, ticker, from, to, page);
+    if (!refetch && (await ctx.lake.exists(key))) {
+      nextPath = (await ctx.lake.get(key)).meta.nextPath || undefined;
+      reused++;
+    } else {
+      const client = await ctx.polygon();
+      const response = page === 1 ? await client.rangeFirstPage(ticker, from, to) : await client.nextPage(nextPath!);
+      await storeResponse(ctx, key, response);
+      nextPath = response.nextPath;
+      fetched++;
+    }
+    keys.push(key);
+    if (!nextPath) return { keys, fetched, reused };
+  }
+}
+
+/** Rebuilds MongoDB from what the lake holds for a date range: no API calls. */
+export async function reprocess(ctx: Context, args: RangeArgs): Promise<CommandResult> {
+  checkRange(args.from, args.to);
+  const feed = ctx.config.feed;
+  const grouped = (await ctx.lake.list(groupedPrefix(feed))).filter((k) => {
+    const p = parseKey(k);
+    return p?.kind === "grouped" && p.date >= args.from && p.date <= args.to;
+  });
+  const ranges = (await ctx.lake.list(rangePrefix(feed))).filter((k) => {
+    const p = parseKey(k);
+    return p?.kind === "range" && p.from <= args.to && p.to >= args.from && (args.tickers === "*" || args.tickers.includes(p.ticker));
+  });
+  const keys = [...grouped, ...ranges];
+  if (keys.length === 0) {
+    throw new ConfigError(`the lake (${ctx.lake.description}) holds no ${feed} objects between ${args.from} and ${args.to}: nothing to reprocess`);
+  }
+  ctx.log(`reprocess ${args.from}..${args.to}: ${grouped.length} grouped and ${ranges.length} range object(s) in the lake`);
+  let rejected = 0;
+  for (const [i, key] of keys.entries()) {
+    const p = parseKey(key)!;
+    rejected += (
+      await loadObject(ctx, key, {
+        tickers: args.tickers,
+        from: args.from,
+        to: args.to,
+        overwriteManual: args.overwriteManual,
+        ...(p.kind === "grouped" && { expectedDate: p.date }),
+      })
+    ).rejected;
+    if ((i + 1) % 25 === 0 || i + 1 === keys.length) ctx.log(`${progressBar(i + 1, keys.length)} ${key}`);
+  }
+  return { outcome: rejected ? "rejected-records" : "success", message: `reprocessed ${keys.length} lake object(s): ${loadSummary(ctx)}` };
+}

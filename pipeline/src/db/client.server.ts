@@ -1,0 +1,44 @@
+import { MongoClient, type Db } from "mongodb";
+import { redactMongoUri } from "../config.server.js";
+import { DatabaseError } from "../errors.js";
+
+/**
+ * Opens a MongoDB connection and proves it with a ping, so a down database is
+ * one clear sentence at start-up instead of a stack trace mid-run.
+ */
+export async function connectMongo(uri: string, dbName: string, appName = "stock-pipeline"): Promise<{ client: MongoClient; db: Db }> {
+  const client = new MongoClient(uri, { appName, serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 });
+  try {
+    await client.connect();
+    await client.db(dbName).command({ ping: 1 });
+  } catch (e) {
+    await client.close().catch(() => undefined);
+    throw new DatabaseError(`cannot reach MongoDB at ${redactMongoUri(uri)}: ${mongoReason(e)}`, { cause: e });
+  }
+  return { client, db: client.db(dbName) };
+}
+
+/** A short, secret-free reason from a driver error. */
+export function mongoReason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return redactMongoUri(msg).split("\n")[0]!.slice(0, 300);
+}
+
+const globalCache = globalThis as unknown as { __stockMongo?: Map<string, Promise<{ client: MongoClient; db: Db }>> };
+
+/**
+ * One cached client per process and URI. Cached on globalThis because Remix's
+ * dev server re-imports modules on every change, which would otherwise leak a
+ * connection pool per edit.
+ */
+export function getCachedMongo(uri: string, dbName: string, appName?: string): Promise<{ client: MongoClient; db: Db }> {
+  const cache = (globalCache.__stockMongo ??= new Map());
+  const key = `${uri}\u0000${dbName}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = connectMongo(uri, dbName, appName);
+    entry.catch(() => cache.delete(key));
+    cache.set(key, entry);
+  }
+  return entry;
+}

@@ -1,0 +1,217 @@
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter, type WithId } from "mongodb";
+import { fromStoredDate, sameValues, toStoredDate, type DailyPrice, type Feed, type PriceValues } from "../model/daily-price.js";
+import type { CleanBar } from "../transform/bars.js";
+import { ensureIndexes } from "./indexes.server.js";
+
+/**
+ * The one data-access module for `daily_prices`, shared by the pipeline and the
+ * web app: indexes, the pipeline's upsert path and the queries. Routes and
+ * commands never build queries on this collection themselves.
+ */
+export const DAILY_PRICES = "daily_prices";
+
+export function dailyPrices(db: Db): Collection<DailyPrice> {
+  return db.collection<DailyPrice>(DAILY_PRICES);
+}
+
+/** Creates the indexes if missing; safe to call at every start-up. */
+export async function ensureDailyPriceIndexes(db: Db): Promise<void> {
+  await ensureIndexes(dailyPrices(db), [
+    { key: { symbol: 1, date: 1 }, options: { name: "symbol_date_unique", unique: true } },
+    { key: { date: 1 }, options: { name: "date" } },
+  ]);
+}
+
+/** Not deleted by a person: what readers see. */
+export const LIVE: Filter<DailyPrice> = { deletedAt: { $exists: false } };
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Left alone because a person edited or deleted them. */
+  protectedManual: number;
+}
+
+export interface UpsertOptions {
+  feed: Feed;
+  runId: string;
+  /** lake key per bar (bars of one object share it). */
+  lakeObjectOf: (bar: CleanBar) => string;
+  /** Overwrite (and resurrect) records a person edited or deleted. */
+  overwriteManual?: boolean;
+  batchSize?: number;
+  now?: Date;
+}
+
+const VALUE_PROJECTION = { _id: 1, symbol: 1, date: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, vwap: 1, transactions: 1, otc: 1, source: 1, feed: 1 } as const;
+type Existing = Pick<WithId<DailyPrice>, keyof typeof VALUE_PROJECTION>;
+
+const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
+
+/**
+ * Writes bars as a keyed upsert on (symbol, date): it reads what is stored for
+ * the input's keys in one query, then sends one unordered bulkWrite per batch
+ * with an insert for each new key and an update for each changed one.
+ * Unchanged records cost no write (a re-run modifies nothing), hand-edited
+ * ones are counted as protected, and the update filters repeat that
+ * protection so a person's edit landing between the read and the write wins.
+ * The unique index is the guard against duplicates: a concurrent writer that
+ * inserts a key first makes ours fail with E11000, and those bars go round
+ * again against the new state. (Why not `updateOne({upsert: true})` for
+ * every bar: docs/decisions/004-keyed-upsert.md.)
+ */
+export async function upsertPipelineBars(db: Db, input: readonly CleanBar[], opts: UpsertOptions): Promise<UpsertCounts> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0, protectedManual: 0 };
+  // Last one wins when a key repeats (grouped and range objects of the same day).
+  let pending = [...new Map(input.map((b) => [keyOf(b.symbol, b.date), b])).values()];
+  for (let pass = 1; pending.length > 0; pass++) {
+    const existing = await readExisting(db, pending);
+    const raced: CleanBar[] = [];
+    const size = opts.batchSize ?? 1000;
+    for (let i = 0; i < pending.length; i += size) {
+      raced.push(...(await writeBatch(db, pending.slice(i, i + size), existing, opts, counts, pass < 3)));
+    }
+    pending = raced;
+  }
+  return counts;
+}
+
+/** What is stored for the bars' keys, in one query shaped to use an index. */
+async function readExisting(db: Db, bars: readonly CleanBar[]): Promise<Map<string, Existing>> {
+  const symbols = [...new Set(bars.map((b) => b.symbol))];
+  const dates = [...new Set(bars.map((b) => b.date))].sort();
+  const wanted = new Set(bars.map((b) => keyOf(b.symbol, b.date)));
+  // A grouped day is one date and many symbols; a back-fill is one symbol and many dates.
+  const filter: Filter<DailyPrice> =
+    dates.length <= symbols.length
+      ? { date: { $in: dates.map(toStoredDate) } }
+      : { symbol: { $in: symbols }, date: { $gte: toStoredDate(dates[0]!), $lte: toStoredDate(dates[dates.length - 1]!) } };
+  const out = new Map<string, Existing>();
+  for await (const doc of dailyPrices(db).find(filter, { projection: VALUE_PROJECTION })) {
+    const key = keyOf(doc.symbol, fromStoredDate(doc.date));
+    if (wanted.has(key)) out.set(key, doc);
+  }
+  return out;
+}
+
+async function writeBatch(
+  db: Db,
+  batch: CleanBar[],
+  existing: Map<string, Existing>,
+  opts: UpsertOptions,
+  counts: UpsertCounts,
+  mayRetry: boolean,
+): Promise<CleanBar[]> {
+  const now = opts.now ?? new Date();
+  const ops: AnyBulkWriteOperation<DailyPrice>[] = [];
+  const opBars: CleanBar[] = [];
+  let inserts = 0;
+  for (const bar of batch) {
+    const old = existing.get(keyOf(bar.symbol, bar.date));
+    const values = valuesOf(bar);
+    const provenance = { feed: opts.feed, lakeObject: opts.lakeObjectOf(bar), runId: opts.runId, updatedAt: now };
+    if (!old) {
+      inserts++;
+      ops.push({ insertOne: { document: { symbol: bar.symbol, date: toStoredDate(bar.date), ...values, source: "pipeline", ...provenance, ingestedAt: now } } });
+    } else if (old.source === "manual" && !opts.overwriteManual) {
+      counts.protectedManual++;
+      continue;
+    } else if (old.source !== "manual" && old.feed === opts.feed && sameValues(old, values)) {
+      counts.unchanged++;
+      continue;
+    } else {
+      // Fields the new values lack must go, and so does a person's tombstone when overwriting.
+      const unset: Record<string, ""> = { deletedAt: "", updatedBy: "" };
+      for (const f of ["vwap", "transactions", "otc"] as const) if (values[f] === undefined) unset[f] = "";
+      ops.push({
+        updateOne: {
+          filter: { _id: old._id, ...(opts.overwriteManual ? {} : { source: "pipeline" }) },
+          update: { $set: { ...values, source: "pipeline", ...provenance }, $unset: unset },
+        },
+      });
+    }
+    opBars.push(bar);
+  }
+  if (ops.length === 0) return [];
+  try {
+    const r = await dailyPrices(db).bulkWrite(ops, { ordered: false });
+    counts.inserted += r.insertedCount;
+    counts.updated += r.modifiedCount;
+    counts.unchanged += r.matchedCount - r.modifiedCount;
+    // An update whose filter no longer matched (a person's edit in between) leaves the record as it is.
+    counts.protectedManual += ops.length - inserts - r.matchedCount;
+    return [];
+  } catch (e) {
+    if (!(e instanceof MongoBulkWriteError) || !mayRetry) throw e;
+    const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+    if (!errors.every((w) => w.code === 11000)) throw e;
+    counts.inserted += e.result.insertedCount;
+    counts.updated += e.result.modifiedCount;
+    const failed = new Set(errors.map((w) => w.index));
+    return opBars.filter((_, i) => failed.has(i));
+  }
+}
+
+function valuesOf(bar: CleanBar): PriceValues {
+  const v: PriceValues = { open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume };
+  if (bar.vwap !== undefined) v.vwap = bar.vwap;
+  if (bar.transactions !== undefined) v.transactions = bar.transactions;
+  if (bar.otc !== undefined) v.otc = bar.otc;
+  return v;
+}
+
+/** One record by key (tombstones included only when asked). */
+export function getDailyPrice(db: Db, symbol: string, date: string, opts: { includeDeleted?: boolean } = {}): Promise<DailyPrice | null> {
+  return dailyPrices(db).findOne({ symbol, date: toStoredDate(date), ...(opts.includeDeleted ? {} : LIVE) });
+}
+
+/** A symbol's history in date order, for charts and checks. */
+export function getHistory(db: Db, symbol: string, range: { from?: string; to?: string } = {}): Promise<DailyPrice[]> {
+  const date: Record<string, Date> = {};
+  if (range.from) date.$gte = toStoredDate(range.from);
+  if (range.to) date.$lte = toStoredDate(range.to);
+  return dailyPrices(db)
+    .find({ symbol, ...(range.from || range.to ? { date } : {}), ...LIVE })
+    .sort({ date: 1 })
+    .toArray();
+}
+
+/** Distinct symbols that have live records, sorted. */
+export async function listSymbols(db: Db): Promise<string[]> {
+  const symbols = (await dailyPrices(db).distinct("symbol", LIVE)) as string[];
+  return symbols.sort();
+}
+
+/** Live records per symbol with their dates, for coverage reports. */
+export async function datesBySymbol(db: Db, symbols?: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const cursor = dailyPrices(db)
+    .find({ ...(symbols ? { symbol: { $in: [...symbols] } } : {}), ...LIVE }, { projection: { _id: 0, symbol: 1, date: 1 } })
+    .sort({ symbol: 1, date: 1 });
+  for await (const d of cursor) {
+    let list = out.get(d.symbol);
+    if (!list) out.set(d.symbol, (list = []));
+    list.push(fromStoredDate(d.date));
+  }
+  return out;
+}
+
+/** A person's edit: marks the record manual so the pipeline leaves it alone. */
+export async function applyManualEdit(db: Db, symbol: string, date: string, values: PriceValues, by: string): Promise<boolean> {
+  const r = await dailyPrices(db).updateOne(
+    { symbol, date: toStoredDate(date), ...LIVE },
+    { $set: { ...values, source: "manual", updatedAt: new Date(), updatedBy: by } },
+  );
+  return r.matchedCount === 1;
+}
+
+/** A person's delete: a tombstone, so a later pipeline run does not resurrect the record. */
+export async function applyManualDelete(db: Db, symbol: string, date: string, by: string): Promise<boolean> {
+  const now = new Date();
+  const r = await dailyPrices(db).updateOne(
+    { symbol, date: toStoredDate(date), ...LIVE },
+    { $set: { source: "manual", deletedAt: now, updatedAt: now, updatedBy: by } },
+  );
+  return r.matchedCount === 1;
+}

@@ -1,0 +1,87 @@
+/**
+ * Typed errors. Each class says what failed and where, and carries the exit
+ * code the CLI uses for it (ARCHITECTURE.md: 2 usage/config, 3 upstream API,
+ * 4 rejected records, 1 anything else). "The source failed" (ApiError) is
+ * kept apart from "the data was rejected" (ValidationError): neither extends
+ * the other.
+ */
+export abstract class PipelineError extends Error {
+  abstract readonly exitCode: number;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage or configuration (exit 2). */
+export class ConfigError extends PipelineError {
+  readonly exitCode = 2;
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [message],
+  ) {
+    super(message);
+  }
+}
+
+/** The upstream API failed for good (after retries, or at once for 400/401/403). Exit 3. */
+export class ApiError extends PipelineError {
+  readonly exitCode = 3;
+  constructor(
+    message: string,
+    readonly details: {
+      /** Request path without host or key, e.g. `/v2/aggs/grouped/...`. */
+      path: string;
+      status?: number;
+      /** "auth", "entitlement", "not-yet-available", "rate-limit", "server", "network", "timeout", "bad-request", "bad-body", "empty" */
+      kind: string;
+      attempts: number;
+    },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Some records were rejected by validation and quarantined (exit 4). */
+export class RejectedRecordsError extends PipelineError {
+  readonly exitCode = 4;
+  constructor(
+    message: string,
+    readonly rejected: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The data lake could not be read or written. */
+export class LakeError extends PipelineError {
+  readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A raw lake object is not a response we can read (corrupt JSON, wrong shape). */
+export class RawObjectError extends PipelineError {
+  readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The database is unreachable or refused an operation. */
+export class DatabaseError extends PipelineError {
+  readonly exitCode = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The daily-price record: its type and the validation rules that the
+ * pipeline, the web app's forms and the tests all share. Pure (no I/O), so
+ * the browser may import it too.
+ */
+
+/** Values of one bar, as stored. */
+export interface PriceValues {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  vwap?: number;
+  transactions?: number;
+  otc?: boolean;
+}
+
+export type RecordSource = "pipeline" | "manual";
+export type Feed = "polygon" | "synthetic";
+
+/** A document of `stock_market.daily_prices`. */
+export interface DailyPrice extends PriceValues {
+  symbol: string;
+  /** The New York trading date at 00:00:00 UTC. */
+  date: Date;
+  /** Who last set the values: the pipeline, or a person through the web app. */
+  source: RecordSource;
+  /** Where the pipeline's values came from; kept after a manual edit. */
+  feed?: Feed;
+  /** Lake key of the raw response the values were loaded from. */
+  lakeObject?: string;
+  runId?: string;
+  ingestedAt: Date;
+  updatedAt: Date;
+  updatedBy?: string;
+  /** Set when a person deleted the record: a tombstone the pipeline respects. */
+  deletedAt?: Date;
+}
+
+/** Tickers as Polygon spells them (case-sensitive; dots as in BRK.A). */
+export const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.\-_:]{0,19}$/;
+
+export function isValidSymbol(s: unknown): s is string {
+  return typeof s === "string" && SYMBOL_PATTERN.test(s);
+}
+
+/** `YYYY-MM-DD` to the stored Date (00:00 UTC of that calendar date). */
+export function toStoredDate(isoDate: string): Date {
+  return new Date(`${isoDate}T00:00:00.000Z`);
+}
+
+/** The stored Date back to `YYYY-MM-DD`. */
+export function fromStoredDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+const isPositive = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n > 0;
+
+/**
+ * Every reason the values break the record's rules; empty when valid.
+ * Field names are the stored ones so forms can map them to inputs.
+ */
+export function priceProblems(v: Partial<Record<keyof PriceValues, unknown>>): { field: keyof PriceValues; message: string }[] {
+  const out: { field: keyof PriceValues; message: string }[] = [];
+  for (const f of ["open", "high", "low", "close"] as const) {
+    if (v[f] === undefined || v[f] === null) out.push({ field: f, message: `${f} is required` });
+    else if (typeof v[f] !== "number" || !Number.isFinite(v[f])) out.push({ field: f, message: `${f} must be a number` });
+    else if (!isPositive(v[f])) out.push({ field: f, message: `${f} must be greater than 0` });
+  }
+  if (v.volume === undefined || v.volume === null) out.push({ field: "volume", message: "volume is required" });
+  else if (typeof v.volume !== "number" || !Number.isFinite(v.volume)) out.push({ field: "volume", message: "volume must be a number" });
+  else if (v.volume < 0) out.push({ field: "volume", message: "volume must be 0 or more" });
+  if (v.vwap !== undefined && !isPositive(v.vwap)) out.push({ field: "vwap", message: "vwap must be a number greater than 0" });
+  if (v.transactions !== undefined && !(Number.isInteger(v.transactions) && (v.transactions as number) >= 0)) {
+    out.push({ field: "transactions", message: "transactions must be a whole number, 0 or more" });
+  }
+  if (v.otc !== undefined && typeof v.otc !== "boolean") out.push({ field: "otc", message: "otc must be true or false" });
+  if (out.length === 0) {
+    const { open, high, low, close } = v as PriceValues;
+    if (low > Math.min(open, close)) out.push({ field: "low", message: `low (${low}) must not be above open or close` });
+    if (high < Math.max(open, close)) out.push({ field: "high", message: `high (${high}) must not be below open or close` });
+    if (low > high) out.push({ field: "low", message: `low (${low}) must not be above high (${high})` });
+  }
+  return out;
+}
+
+/** True when two value sets are the same record content (no write needed). */
+export function sameValues(a: PriceValues, b: PriceValues): boolean {
+  return (
+    a.open === b.open &&
+    a.high === b.high &&
+    a.low === b.low &&
+    a.close === b.close &&
+    a.volume === b.volume &&
+    a.vwap === b.vwap &&
+    a.transactions === b.transactions &&
+    a.otc === b.otc
+  );
+}

@@ -1,0 +1,93 @@
+// Command ferretdb-embedded runs FerretDB (SQLite backend) as the project's
+// embedded MongoDB-compatible server. It exists because a plain `go install`
+// of FerretDB's own cmd panics outside its build system, while the embeddable
+// package works. It listens on loopback only and prints one JSON line with
+// the address it bound (port 0 picks a free port) so that launchers can read it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on (loopback only)")
+	dataDir := flag.String("data", ".data/ferretdb", "directory holding the SQLite databases")
+	stateFile := flag.String("state-file", "", "if set, write the bound address and pid as JSON to this file")
+	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
+	flag.Parse()
+
+	if err := run(*listen, *dataDir, *stateFile, *logLevel); err != nil {
+		fmt.Fprintf(os.Stderr, "ferretdb-embedded: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(listen, dataDir, stateFile, logLevel string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("bad -listen %q: %w", listen, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("refusing to listen on %q: the embedded server is for loopback only", listen)
+	}
+
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return fmt.Errorf("cannot create data directory: %w", err)
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("bad -log-level %q", logLevel)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	done := make(chan struct{})
+	go func() {
+		_ = f.Run(ctx)
+		close(done)
+	}()
+
+	info, _ := json.Marshal(map[string]any{"uri": f.MongoDBURI(), "pid": os.Getpid(), "data": abs})
+	if stateFile != "" {
+		tmp := stateFile + ".tmp"
+		if err := os.WriteFile(tmp, info, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, stateFile); err != nil {
+			return err
+		}
+		defer os.Remove(stateFile)
+	}
+	fmt.Println(string(info))
+
+	<-done
+	return nil
+}
