@@ -28,6 +28,7 @@ interface Parsed {
   json: boolean;
   overwriteManual: boolean;
   refetch: boolean;
+  lakeOnly: boolean;
 }
 
 /** Runs the CLI and returns its exit code (ARCHITECTURE.md: 0 ok, 2 usage, 3 API, 4 rejects, 1 other). */
@@ -54,7 +55,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
 
 async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, io: Io): Promise<number> {
   const daily: DailyArgs = { date: p.date!, tickers, overwriteManual: p.overwriteManual };
-  const range: RangeArgs = { from: p.from!, to: p.to!, tickers, overwriteManual: p.overwriteManual, refetch: p.refetch };
+  const range: RangeArgs = { from: p.from!, to: p.to!, tickers, overwriteManual: p.overwriteManual, refetch: p.refetch, lakeOnly: p.lakeOnly };
   const bodies: Record<string, (ctx: Context) => Promise<CommandResult>> = {
     extract: (ctx) => extract(ctx, daily),
     load: (ctx) => load(ctx, daily),
@@ -137,7 +138,8 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
         .option("to", dateOption("last date YYYY-MM-DD"))
         .option("tickers", tickers)
         .option("overwrite-manual", manual)
-        .option("refetch", { type: "boolean", default: false, describe: "fetch pages again even if the lake has them" }),
+        .option("refetch", { type: "boolean", default: false, describe: "fetch pages again even if the lake has them" })
+        .option("lake-only", { type: "boolean", default: false, describe: "only fill the lake; load later with reprocess" }),
     )
     .command("reprocess", "lake -> MongoDB for --from..--to, no API calls", (c) =>
       c.option("from", dateOption("first date YYYY-MM-DD")).option("to", dateOption("last date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual),
@@ -177,5 +179,6 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     json: Boolean(a.json),
     overwriteManual: Boolean(a["overwrite-manual"]),
     refetch: Boolean(a.refetch),
+    lakeOnly: Boolean(a["lake-only"]),
   };
 }

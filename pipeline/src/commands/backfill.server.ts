@@ -13,6 +13,8 @@ export interface RangeArgs {
   overwriteManual?: boolean;
   /** Fetch pages again even if the lake has them (to pick up revisions). */
   refetch?: boolean;
+  /** Fill the lake only; load later with reprocess. */
+  lakeOnly?: boolean;
 }
 
 function checkRange(from: string, to: string): void {
@@ -46,17 +48,18 @@ export async function backfill(ctx: Context, args: RangeArgs): Promise<CommandRe
     const pages = await rangePages(ctx, ticker, args.from, to, args.refetch ?? false);
     fetched += pages.fetched;
     reused += pages.reused;
-    for (const key of pages.keys) {
+    for (const key of args.lakeOnly ? [] : pages.keys) {
       rejected += (await loadObject(ctx, key, { tickers: [ticker], from: args.from, to, overwriteManual: args.overwriteManual })).rejected;
     }
     const rows = ctx.counts.valid + ctx.counts.rejected - before;
-    if (rows === 0) warnings.push(`no bars for ${ticker} between ${args.from} and ${to} (unknown ticker, or no trades)`);
-    ctx.log(`${progressBar(i + 1, tickers.length)} ${ticker}: ${pages.keys.length} page(s) (${pages.fetched} fetched, ${pages.reused} from the lake), ${rows} rows`);
+    if (rows === 0 && !args.lakeOnly) warnings.push(`no bars for ${ticker} between ${args.from} and ${to} (unknown ticker, or no trades)`);
+    const loaded = args.lakeOnly ? "not loaded (--lake-only)" : `${rows} rows`;
+    ctx.log(`${progressBar(i + 1, tickers.length)} ${ticker}: ${pages.keys.length} page(s) (${pages.fetched} fetched, ${pages.reused} from the lake), ${loaded}`);
   }
   for (const w of warnings) ctx.log(`warning: ${w}`);
   return {
     outcome: rejected ? "rejected-records" : "success",
-    message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${loadSummary(ctx)}`,
+    message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${args.lakeOnly ? "nothing loaded (--lake-only)" : loadSummary(ctx)}`,
     warnings,
   };
 }
