@@ -118,6 +118,8 @@ function parseTickers(flag: string | undefined, fallback: TickerSelection): Tick
 
 class HelpShown extends Error {}
 
+const COMMANDS = ["extract", "load", "run", "backfill", "reprocess", "status"];
+
 function dateOption(describe: string) {
   return { type: "string", describe, demandOption: true, requiresArg: true } as const;
 }
@@ -161,6 +163,8 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((msg, err) => {
+      const unknown = /^Unknown argument: (\S+)$/.exec(msg ?? "");
+      if (unknown && !argv.some((a) => COMMANDS.includes(a))) throw new Error(`unknown command "${unknown[1]}": use one of ${COMMANDS.join(", ")}`);
       throw err ?? new Error(msg);
     });
   const a = await y.parseAsync(argv, {}, (_err, _argv, output) => {

@@ -71,15 +71,21 @@ export async function withRun(
   opts: { log: (line: string) => void },
 ): Promise<{ result?: CommandResult; error?: unknown; ctx: Pick<Context, "runId" | "counts" | "lakeObjectsWritten" | "lakeObjectsRead">; apiRequests: number }> {
   const log = (line: string) => opts.log(redact(line, config.secrets));
-  const services = await openDatabase(config, log);
   const lake = openLake(config.lake.uri, {
     gcsApiEndpoint: config.lake.gcsApiEndpoint,
     projectId: config.lake.gcsProjectId,
     forbiddenValues: config.secrets,
   });
+  const services = await openDatabase(config, log);
   let client: PolygonClient | undefined;
   let offline: { close(): Promise<void> } | undefined;
-  const runId = await startRun(services.db, { command, args, feed: config.feed, host: hostname() });
+  let runId: string;
+  try {
+    runId = await startRun(services.db, { command, args, feed: config.feed, host: hostname() });
+  } catch (e) {
+    await services.close();
+    throw new DatabaseError(`cannot write the run record: ${mongoReason(e)}`, { cause: e });
+  }
   const ctx: Context = {
     config,
     log,
