@@ -3,6 +3,7 @@ import { isValidIsoDate } from "./calendar/nyse.js";
 import { loadConfig, redact, tickerListSchema, type Config, type TickerSelection } from "./config.server.js";
 import { backfill, reprocess, type RangeArgs } from "./commands/backfill.server.js";
 import { errorMessage, openDatabase, withRun, type CommandResult, type Context } from "./commands/context.server.js";
+import { check } from "./commands/check.server.js";
 import { extract, load, run, type DailyArgs } from "./commands/daily.server.js";
 import { formatStatus, statusReport } from "./commands/status.server.js";
 import { ConfigError, PipelineError } from "./errors.js";
@@ -62,6 +63,7 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
     run: (ctx) => run(ctx, daily),
     backfill: (ctx) => backfill(ctx, range),
     reprocess: (ctx) => reprocess(ctx, range),
+    check: (ctx) => check(ctx, daily),
   };
   const args = p.date ? { date: p.date, tickers } : { from: p.from, to: p.to, tickers };
   const { result, error, ctx, apiRequests } = await withRun(config, p.command, args, bodies[p.command]!, { log: io.err });
@@ -118,7 +120,7 @@ function parseTickers(flag: string | undefined, fallback: TickerSelection): Tick
 
 class HelpShown extends Error {}
 
-const COMMANDS = ["extract", "load", "run", "backfill", "reprocess", "status"];
+const COMMANDS = ["extract", "load", "run", "backfill", "reprocess", "check", "status"];
 
 function dateOption(describe: string) {
   return { type: "string", describe, demandOption: true, requiresArg: true } as const;
@@ -146,9 +148,12 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     .command("reprocess", "lake -> MongoDB for --from..--to, no API calls", (c) =>
       c.option("from", dateOption("first date YYYY-MM-DD")).option("to", dateOption("last date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual),
     )
+    .command("check", "fail unless every ticker has a record for --date (run after load)", (c) =>
+      c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers),
+    )
     .command("status", "coverage per symbol against the trading calendar, gaps, last runs", (c) => c.option("tickers", tickers))
     .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
-    .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess or status.")
+    .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess, check or status.")
     .strict()
     .check((a) => {
       for (const name of ["date", "from", "to"] as const) {

@@ -85,3 +85,14 @@ export class DatabaseError extends PipelineError {
     super(message, options);
   }
 }
+
+/** A data-quality check found what should be there missing (exit 1). */
+export class DataCheckError extends PipelineError {
+  readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly missing: readonly string[],
+  ) {
+    super(message);
+  }
+}
