@@ -41,6 +41,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (e instanceof HelpShown) return 0;
     io.err(`stock-pipeline: ${errorMessage(e)}`);
     io.err("Run stock-pipeline --help for usage.");
+    // --json promises a summary on stdout even when the arguments are wrong: a scheduler parses it.
+    if (argv.includes("--json")) {
+      const command = argv[0] && !argv[0].startsWith("-") ? argv[0] : null;
+      io.out(JSON.stringify({ command, outcome: "failed", exitCode: 2, error: { kind: "UsageError", message: errorMessage(e) } }));
+    }
     return 2;
   }
   let config: Config | undefined;

@@ -106,7 +106,9 @@ export interface Config {
 
 /** `X_FILE` beats `X`, so Docker/Airflow secrets can be mounted as files. */
 function withSecretFiles(env: NodeJS.ProcessEnv): { env: Record<string, string | undefined>; errors: string[] } {
-  const out: Record<string, string | undefined> = { ...env };
+  // An empty value means "not set": Compose and Airflow pass `X=` through for
+  // variables the user left blank, and that must mean the default, not an error.
+  const out: Record<string, string | undefined> = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
   const errors: string[] = [];
   for (const name of ["POLYGON_API_KEY", "MONGODB_URI"]) {
     const file = env[`${name}_FILE`]?.trim();

@@ -4,5 +4,6 @@ export * from "./db/daily-prices.server.js";
 export * from "./db/client.server.js";
 export * from "./db/runs.server.js";
 export * from "./db/quarantine.server.js";
+export * from "./db/audit.server.js";
 export * from "./calendar/nyse.js";
 export * from "./errors.js";

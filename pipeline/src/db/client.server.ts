@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from "mongodb";
+import { MongoClient, type Db, type MongoClientOptions } from "mongodb";
 import { redactMongoUri } from "../config.server.js";
 import { DatabaseError } from "../errors.js";
 
@@ -7,7 +7,13 @@ import { DatabaseError } from "../errors.js";
  * one clear sentence at start-up instead of a stack trace mid-run.
  */
 export async function connectMongo(uri: string, dbName: string, appName = "stock-pipeline"): Promise<{ client: MongoClient; db: Db }> {
-  const client = new MongoClient(uri, { appName, serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 });
+  // Defaults only: the driver lets constructor options override the URI's, so
+  // a timeout written in MONGODB_URI (?serverSelectionTimeoutMS=…) would be ignored.
+  const options: MongoClientOptions = { appName };
+  for (const name of ["serverSelectionTimeoutMS", "connectTimeoutMS"] as const) {
+    if (!new RegExp(`[?&]${name}=`, "i").test(uri)) options[name] = 10_000;
+  }
+  const client = new MongoClient(uri, options);
   try {
     await client.connect();
     await client.db(dbName).command({ ping: 1 });

@@ -215,3 +215,185 @@ export async function applyManualDelete(db: Db, symbol: string, date: string, by
   );
   return r.matchedCount === 1;
 }
+
+// --- Verbs for the web app: the records page, and a person's create/edit/delete
+// with optimistic concurrency (the caller sends the `updatedAt` it last saw),
+// plus the restore that undoes one change. No transactions (FerretDB has none):
+// every write is one single-document operation whose filter is its guard.
+
+/** Filters of the records page and of its CSV export. */
+export interface DailyPriceQuery {
+  symbol?: string;
+  from?: string;
+  to?: string;
+  source?: import("../model/daily-price.js").RecordSource;
+}
+
+export type DailyPriceSortField = "date" | "symbol" | "close" | "volume" | "updatedAt";
+
+export interface DailyPriceOrder {
+  sort: DailyPriceSortField;
+  dir: 1 | -1;
+}
+
+function dailyPriceFilter(q: DailyPriceQuery): Filter<DailyPrice> {
+  const date: Record<string, Date> = {};
+  if (q.from) date.$gte = toStoredDate(q.from);
+  if (q.to) date.$lte = toStoredDate(q.to);
+  return {
+    ...(q.symbol ? { symbol: q.symbol } : {}),
+    ...(q.from || q.to ? { date } : {}),
+    ...(q.source ? { source: q.source } : {}),
+    ...LIVE,
+  };
+}
+
+/** A total order (the unique key breaks ties), so skip/limit pages never overlap. */
+function dailyPriceSort(o: DailyPriceOrder): import("mongodb").Sort {
+  const d = o.dir;
+  switch (o.sort) {
+    case "symbol":
+      return { symbol: d, date: d };
+    case "date":
+      return { date: d, symbol: d };
+    default:
+      return { [o.sort]: d, symbol: 1, date: 1 };
+  }
+}
+
+/** Creates the extra index the records page sorts on; safe at every start-up. */
+export async function ensureRecordsPageIndexes(db: Db): Promise<void> {
+  await ensureIndexes(dailyPrices(db), [{ key: { date: 1, symbol: 1 }, options: { name: "date_symbol" } }]);
+}
+
+/** One page of live records and the number of matches (countDocuments, not $facet). */
+export async function findDailyPricesPage(
+  db: Db,
+  q: DailyPriceQuery,
+  page: DailyPriceOrder & { skip: number; limit: number },
+): Promise<{ rows: DailyPrice[]; total: number }> {
+  const filter = dailyPriceFilter(q);
+  const [rows, total] = await Promise.all([
+    dailyPrices(db).find(filter).sort(dailyPriceSort(page)).skip(page.skip).limit(page.limit).toArray(),
+    dailyPrices(db).countDocuments(filter),
+  ]);
+  return { rows, total };
+}
+
+/** Every live record matching the filters, in page order: a cursor to stream (CSV export). */
+export function findDailyPrices(db: Db, q: DailyPriceQuery, order: DailyPriceOrder): import("mongodb").FindCursor<DailyPrice> {
+  return dailyPrices(db).find(dailyPriceFilter(q)).sort(dailyPriceSort(order));
+}
+
+/** The symbol's most recent live record. */
+export function latestDailyPrice(db: Db, symbol: string): Promise<DailyPrice | null> {
+  return dailyPrices(db).findOne({ symbol, ...LIVE }, { sort: { date: -1 } });
+}
+
+/** Outcome of a person's write; `current` is what is stored now when refused. */
+export type ManualWriteResult =
+  | { ok: true; before: DailyPrice | null; after: DailyPrice | null }
+  | { ok: false; reason: "duplicate" | "conflict"; current: DailyPrice }
+  | { ok: false; reason: "missing"; current: null };
+
+const isDuplicateKey = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: unknown }).code === 11000;
+
+/** After a refused guarded write: the record changed (conflict) or is gone (missing). */
+async function refused(db: Db, symbol: string, date: string): Promise<ManualWriteResult> {
+  const current = await getDailyPrice(db, symbol, date);
+  return current ? { ok: false, reason: "conflict", current } : { ok: false, reason: "missing", current: null };
+}
+
+/**
+ * A person creates a record. An existing live (symbol, date) is a duplicate,
+ * never a second row (the unique index decides); a key a person deleted
+ * before (a tombstone) is brought back with the new values.
+ */
+export async function insertManualPrice(db: Db, symbol: string, date: string, values: PriceValues, by: string, now = new Date()): Promise<ManualWriteResult> {
+  const doc: DailyPrice = { symbol, date: toStoredDate(date), ...values, source: "manual", ingestedAt: now, updatedAt: now, updatedBy: by };
+  try {
+    await dailyPrices(db).insertOne({ ...doc });
+    return { ok: true, before: null, after: doc };
+  } catch (e) {
+    if (!isDuplicateKey(e)) throw e;
+  }
+  const unset: Record<string, ""> = { deletedAt: "" };
+  for (const f of ["vwap", "transactions", "otc"] as const) if (values[f] === undefined) unset[f] = "";
+  const set = { ...values, source: "manual" as const, updatedAt: now, updatedBy: by };
+  const before = await dailyPrices(db).findOneAndUpdate(
+    { symbol, date: toStoredDate(date), deletedAt: { $exists: true } },
+    { $set: set, $unset: unset },
+    { returnDocument: "before" },
+  );
+  if (before) {
+    const after: DailyPrice = { ...before, ...set };
+    for (const f of Object.keys(unset)) delete (after as unknown as Record<string, unknown>)[f];
+    return { ok: true, before, after };
+  }
+  const current = await getDailyPrice(db, symbol, date);
+  return current ? { ok: false, reason: "duplicate", current } : insertManualPrice(db, symbol, date, values, by, now);
+}
+
+/**
+ * A person edits a record they saw at `seenUpdatedAt`. Refused as a conflict
+ * when it changed since (another person, or a pipeline run), so no update is lost.
+ */
+export async function editManualPrice(
+  db: Db,
+  symbol: string,
+  date: string,
+  values: PriceValues,
+  by: string,
+  seenUpdatedAt: Date,
+  now = new Date(),
+): Promise<ManualWriteResult> {
+  const set = { ...values, source: "manual" as const, updatedAt: now, updatedBy: by };
+  const before = await dailyPrices(db).findOneAndUpdate(
+    { symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE },
+    { $set: set },
+    { returnDocument: "before" },
+  );
+  return before ? { ok: true, before, after: { ...before, ...set } } : refused(db, symbol, date);
+}
+
+/** A person deletes a record they saw at `seenUpdatedAt`: a tombstone, refused when it changed since. */
+export async function deleteManualPrice(db: Db, symbol: string, date: string, by: string, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
+  const set = { source: "manual" as const, deletedAt: now, updatedAt: now, updatedBy: by };
+  const before = await dailyPrices(db).findOneAndUpdate(
+    { symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE },
+    { $set: set },
+    { returnDocument: "before" },
+  );
+  return before ? { ok: true, before, after: { ...before, ...set } } : refused(db, symbol, date);
+}
+
+/**
+ * Puts a record back to an earlier state (undo): `state` null removes the
+ * document, otherwise it replaces it (tombstone or live, with its provenance)
+ * stamped `updatedAt: now`. Only if the stored document is still the one
+ * last seen at `seenUpdatedAt`; otherwise a conflict with what is stored.
+ */
+export async function restoreDailyPrice(
+  db: Db,
+  symbol: string,
+  date: string,
+  state: DailyPrice | null,
+  seenUpdatedAt: Date,
+  now = new Date(),
+): Promise<ManualWriteResult> {
+  const filter = { symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt };
+  const before = await dailyPrices(db).findOne(filter);
+  if (before) {
+    if (state === null) {
+      const r = await dailyPrices(db).deleteOne(filter);
+      if (r.deletedCount === 1) return { ok: true, before, after: null };
+    } else {
+      const { _id: _ignored, ...rest } = state as WithId<DailyPrice>;
+      const after: DailyPrice = { ...rest, symbol, date: toStoredDate(date), updatedAt: now };
+      const r = await dailyPrices(db).replaceOne(filter, after);
+      if (r.matchedCount === 1) return { ok: true, before, after };
+    }
+  }
+  const current = await getDailyPrice(db, symbol, date, { includeDeleted: true });
+  return current ? { ok: false, reason: "conflict", current } : { ok: false, reason: "missing", current: null };
+}

@@ -47,7 +47,13 @@ export function isValidSymbol(s: unknown): s is string {
 
 /** `YYYY-MM-DD` to the stored Date (00:00 UTC of that calendar date). */
 export function toStoredDate(isoDate: string): Date {
-  return new Date(`${isoDate}T00:00:00.000Z`);
+  const d = new Date(`${isoDate}T00:00:00.000Z`);
+  // Date rolls 2024-02-30 over to March 1 and turns junk into Invalid Date: a bad
+  // date from a form or URL must not quietly address another day's record.
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== isoDate) {
+    throw new RangeError(`Invalid date "${isoDate}": expected a real calendar date written as YYYY-MM-DD.`);
+  }
+  return d;
 }
 
 /** The stored Date back to `YYYY-MM-DD`. */

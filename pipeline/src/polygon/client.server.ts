@@ -111,7 +111,8 @@ export class PolygonClient {
       res = await fetch(this.options.baseUrl + path, {
         headers: { Authorization: `Bearer ${this.options.apiKey}`, Accept: "application/json" },
         signal: AbortSignal.timeout(this.options.timeoutMs),
-        redirect: "error",
+        // Not followed (see the 3xx case below), and not "error": that surfaced as a retried network error.
+        redirect: "manual",
       });
       body = Buffer.from(await res.arrayBuffer());
     } catch (e) {
@@ -122,7 +123,12 @@ export class PolygonClient {
     }
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
     const contentType = res.headers.get("content-type") ?? "";
-    const message = errorMessage(body);
+    const message = errorMessage(body, this.options.apiKey);
+    // A redirect never fixes itself on retry; it means a wrong base URL (http:// for https://, an old host).
+    if (res.status >= 300 && res.status < 400) {
+      const to = (res.headers.get("location") ?? "").slice(0, 200);
+      return { ok: false, retry: false, kind: "bad-request", status: res.status, detail: `HTTP ${res.status} redirect${to ? ` to ${to}` : ""}, not followed; check POLYGON_BASE_URL` };
+    }
     if (res.status === 429) return { ok: false, retry: true, kind: "rate-limit", status: 429, detail: "HTTP 429 rate limit", retryAfterMs };
     if (res.status >= 500) return { ok: false, retry: true, kind: "server", status: res.status, detail: `HTTP ${res.status} from the server`, retryAfterMs };
     if (res.status !== 200) return { ok: false, retry: false, ...classifyClientError(res.status, message) };
@@ -200,11 +206,13 @@ function classifyClientError(status: number, message: string): { kind: string; s
 }
 
 /** `error` or `message` from a JSON error body; HTML gateway pages give "". */
-function errorMessage(body: Buffer): string {
+function errorMessage(body: Buffer, apiKey: string): string {
   try {
     const j = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
     const m = j.error ?? j.message;
-    return typeof m === "string" ? m.slice(0, 300) : "";
+    if (typeof m !== "string") return "";
+    // A server or proxy may echo the credentials back: keep the key out of our messages (before slicing, so no part of it stays).
+    return (apiKey ? m.split(apiKey).join("***") : m).slice(0, 300);
   } catch {
     return "";
   }

@@ -16,8 +16,10 @@ export class Pacer {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     this.capacity = Math.max(1, Math.floor(perMinute));
-    // Keeps fractional rates exact: 0.5/min => 1 request per 120 s.
-    this.windowMs = (this.capacity * 60_000) / perMinute;
+    // Keeps fractional rates below 1 exact: 0.5/min => 1 request per 120 s.
+    // Never shorter than a minute: 7.5/min as "7 per 56 s" let 14 start within
+    // one minute (two full windows back to back); 7 per 60 s never exceeds 7.5.
+    this.windowMs = Math.max(60_000, (this.capacity * 60_000) / perMinute);
   }
 
   /** Resolves when the next request may start; calls are served in order. */
