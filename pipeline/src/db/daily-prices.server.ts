@@ -63,18 +63,72 @@ const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
  */
 export async function upsertPipelineBars(db: Db, input: readonly CleanBar[], opts: UpsertOptions): Promise<UpsertCounts> {
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0, protectedManual: 0 };
+  const size = opts.batchSize ?? 1000;
   // Last one wins when a key repeats (grouped and range objects of the same day).
-  let pending = [...new Map(input.map((b) => [keyOf(b.symbol, b.date), b])).values()];
+  const unique = [...new Map(input.map((b) => [keyOf(b.symbol, b.date), b])).values()];
+  // Insert first: a new day or a new back-fill range then costs no read at all
+  // (on FerretDB the read scans the whole collection). A probe batch tells a new
+  // load from a re-run; keys that already exist come back as E11000 and take the
+  // compare path below, which is also where hand-edited records stay protected.
+  const probe = unique.slice(0, Math.min(PROBE_SIZE, size));
+  let pending = await insertNew(db, probe, opts, counts);
+  if (pending.length === 0) {
+    for (let i = probe.length; i < unique.length; i += size) pending.push(...(await insertNew(db, unique.slice(i, i + size), opts, counts)));
+  } else {
+    pending.push(...unique.slice(probe.length));
+  }
   for (let pass = 1; pending.length > 0; pass++) {
     const existing = await readExisting(db, pending);
     const raced: CleanBar[] = [];
-    const size = opts.batchSize ?? 1000;
     for (let i = 0; i < pending.length; i += size) {
       raced.push(...(await writeBatch(db, pending.slice(i, i + size), existing, opts, counts, pass < 3)));
     }
     pending = raced;
   }
   return counts;
+}
+
+const PROBE_SIZE = 100;
+
+/** Unordered inserts; returns the bars whose key already exists (E11000). */
+async function insertNew(db: Db, bars: readonly CleanBar[], opts: UpsertOptions, counts: UpsertCounts): Promise<CleanBar[]> {
+  if (bars.length === 0) return [];
+  const now = opts.now ?? new Date();
+  try {
+    const r = await dailyPrices(db).bulkWrite(
+      bars.map((bar) => ({ insertOne: { document: newDocument(bar, opts, now) } })),
+      { ordered: false },
+    );
+    counts.inserted += r.insertedCount;
+    return [];
+  } catch (e) {
+    const errors = duplicateKeyErrors(e);
+    if (!errors) throw e;
+    counts.inserted += bars.length - errors.length;
+    const failed = new Set(errors.map((w) => w.index));
+    return bars.filter((_, i) => failed.has(i));
+  }
+}
+
+function newDocument(bar: CleanBar, opts: UpsertOptions, now: Date): DailyPrice {
+  return {
+    symbol: bar.symbol,
+    date: toStoredDate(bar.date),
+    ...valuesOf(bar),
+    source: "pipeline",
+    feed: opts.feed,
+    lakeObject: opts.lakeObjectOf(bar),
+    runId: opts.runId,
+    updatedAt: now,
+    ingestedAt: now,
+  };
+}
+
+/** The write errors of a bulk write when every one of them is a duplicate key; otherwise undefined. */
+function duplicateKeyErrors(e: unknown): { index: number }[] | undefined {
+  if (!(e instanceof MongoBulkWriteError)) return undefined;
+  const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+  return errors.length > 0 && errors.every((w) => w.code === 11000) ? errors : undefined;
 }
 
 /** What is stored for the bars' keys, in one query shaped to use an index. */
@@ -113,7 +167,7 @@ async function writeBatch(
     const provenance = { feed: opts.feed, lakeObject: opts.lakeObjectOf(bar), runId: opts.runId, updatedAt: now };
     if (!old) {
       inserts++;
-      ops.push({ insertOne: { document: { symbol: bar.symbol, date: toStoredDate(bar.date), ...values, source: "pipeline", ...provenance, ingestedAt: now } } });
+      ops.push({ insertOne: { document: newDocument(bar, opts, now) } });
     } else if (old.source === "manual" && !opts.overwriteManual) {
       counts.protectedManual++;
       continue;
@@ -143,9 +197,8 @@ async function writeBatch(
     counts.protectedManual += ops.length - inserts - r.matchedCount;
     return [];
   } catch (e) {
-    if (!(e instanceof MongoBulkWriteError) || !mayRetry) throw e;
-    const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-    if (!errors.every((w) => w.code === 11000)) throw e;
+    const errors = duplicateKeyErrors(e);
+    if (!errors || !mayRetry || !(e instanceof MongoBulkWriteError)) throw e;
     counts.inserted += e.result.insertedCount;
     counts.updated += e.result.modifiedCount;
     const failed = new Set(errors.map((w) => w.index));
