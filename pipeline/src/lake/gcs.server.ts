@@ -5,25 +5,13 @@
  * are written in one request and appear together.
  */
 import { IdempotencyStrategy, Storage, type StorageOptions } from "@google-cloud/storage";
-import { ConfigError, LakeError } from "../errors.js";
+import { LakeError } from "../errors.js";
+export { parseGsUri } from "./gcs-uri.js";
 import { isAuxiliaryName, sortKeys } from "./guard.js";
 import type { Lake, ObjectMeta } from "./lake.js";
 
 /** Project id used with an emulator when none is given: any non-empty id works there. */
 const EMULATOR_PROJECT_ID = "local-emulator";
-const BUCKET_RE = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
-
-/** Splits gs://bucket[/prefix] (prefix without leading/trailing "/"). */
-export function parseGsUri(uri: string): { bucket: string; prefix: string } {
-  const m = /^gs:\/\/([^/]+)\/?(.*)$/i.exec(uri);
-  const bucket = m?.[1] ?? "";
-  const prefix = (m?.[2] ?? "").replace(/^\/+|\/+$/g, "");
-  if (!BUCKET_RE.test(bucket)) throw new ConfigError(`"${uri}" does not name a GCS bucket (expected gs://bucket[/prefix])`);
-  if (prefix !== "" && prefix.split("/").some((s) => s === "" || s === "." || s === "..")) {
-    throw new ConfigError(`"${uri}" has an invalid object prefix`);
-  }
-  return { bucket, prefix };
-}
 
 /**
  * The storage client. With an emulator endpoint the client must never reach
