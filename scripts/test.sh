@@ -12,3 +12,4 @@ npm run typecheck --silent
 
 echo "== pipeline tests (vitest)" >&2
 (cd pipeline && npx vitest run)
+bash scripts/test-airflow.sh
