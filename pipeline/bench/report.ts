@@ -30,7 +30,9 @@ export function renderTable(r: BenchResult): string {
   const g = f.grown;
   const n = L.bars;
   const twoYears = r.api.find((j) => j.job.startsWith("back-fill"))?.tradingDays ?? 502;
-  const twoYearsReadS = (g.readUsPerStoredDoc * twoYears * n) / 1e6;
+  // New keys are inserted without a read; only a re-run reads, and on FerretDB that read scans every stored document.
+  const reloadUsPerStoredDoc = (g.reload.readMs * 1000) / g.storedDocs;
+  const twoYearsReadS = (reloadUsPerStoredDoc * twoYears * n) / 1e6;
   const target = (ratio: number) => `${x(ratio)} of ceiling (target ≥ 0.5×: ${ratio >= 0.5 ? "met" : "MISSED"})`;
   const rows: Row[] = [
     ["figure", "ours", "reference", "ratio / note"],
@@ -41,12 +43,12 @@ export function renderTable(r: BenchResult): string {
     ["    of which: unordered bulk inserts", `${ms(L.ours.writeMs)} (${L.ours.roundTrips.write} batches)`, `FerretDB, _id index only: ${int(f.insertManyNoSecondaryIndex.docsPerS)} docs/s`, `${round((L.ours.writeMs / L.ours.ms) * 100, 0)}% of our time, in FerretDB`],
     ["(a) our path incl. parse", `${int(L.oursEndToEndDocsPerS)} docs/s`, `insertMany ${int(L.ceiling.docsPerS)} docs/s`, x(L.oursEndToEndDocsPerS / L.ceiling.docsPerS)],
     [`(a) new day, ${int(g.storedDocs)} docs stored (${g.days} days)`, `${int(g.newDay.docsPerS)} docs/s (${ms(g.newDay.ms)})`, `insertMany ${int(g.newDayCeiling.docsPerS)} docs/s (${ms(g.newDayCeiling.ms)})`, target(g.ratio)],
-    ["    of which: read existing keys", `${ms(g.newDay.readMs)} (finds nothing)`, `${round(g.readUsPerStoredDoc, 0)} µs per stored doc`, "FerretDB scans the collection in Go"],
+    ["    of which: read existing keys", ms(g.newDay.readMs), "", "insert-first: new keys need no read"],
     ["    of which: unordered bulk inserts", ms(g.newDay.writeMs), "", "same as on the empty collection"],
-    ["    extrapolated: 2 years stored", `~${duration(twoYearsReadS)} read per daily load`, `${int(twoYears * n)} docs`, "read grows linearly with the collection"],
+    ["    re-run with 2 years stored (extrapolated)", `~${duration(twoYearsReadS)} read per re-load`, `${int(twoYears * n)} docs`, "FerretDB's scan; MongoDB uses the date index"],
     ["(a) updateOne upsert per bar (not used)", "", `${int(f.updateOneUpsert.docsPerS)} docs/s (${f.updateOneUpsert.n} in ${ms(f.updateOneUpsert.ms)})`, `our path is ${x(L.ours.docsPerS / f.updateOneUpsert.docsPerS)} faster`],
     "-",
-    ["(b) load the same day again", ms(L.reload.ms), `ins/upd/unch ${L.reload.counts.inserted}/${L.reload.counts.updated}/${int(L.reload.counts.unchanged)}`, `${L.reload.modified} documents modified (updatedAt); ${L.reload.roundTrips.write} writes`],
+    ["(b) load the same day again", ms(L.reload.ms), `ins/upd/unch ${L.reload.counts.inserted}/${L.reload.counts.updated}/${int(L.reload.counts.unchanged)}`, `${L.reload.modified} documents modified (updatedAt); ${L.reload.roundTrips.write} write command(s): the insert probe, all E11000`],
     ["    of which: the one read query", ms(L.reload.readMs), `FerretDB find({}) of ${int(f.scanAll.docs)} docs: ${ms(f.scanAll.ms)}`, "the re-load is FerretDB's scan"],
     [`(b) again, ${int(g.storedDocs)} docs stored`, `${ms(g.reload.ms)} (read ${ms(g.reload.readMs)})`, "", "grows with the collection, like the read above"],
     "-",
@@ -73,10 +75,10 @@ export function renderTable(r: BenchResult): string {
     `(${r.machine.cpus}× ${r.machine.cpuModel}, node ${r.machine.node}; ${r.server}). Figures are ratios, not pass/fail.`,
     "",
   ];
-  return [...head, ...body, "", ...notes(r, twoYearsReadS)].join("\n");
+  return [...head, ...body, "", ...notes(r, twoYearsReadS, reloadUsPerStoredDoc)].join("\n");
 }
 
-function notes(r: BenchResult, twoYearsReadS: number): string[] {
+function notes(r: BenchResult, twoYearsReadS: number, reloadUsPerStoredDoc: number): string[] {
   const L = r.load;
   const f = L.ferret;
   const g = f.grown;
@@ -84,9 +86,9 @@ function notes(r: BenchResult, twoYearsReadS: number): string[] {
     "Where FerretDB 1.24 (not our code) sets the figure:",
     `- (a) on an empty collection ${round((L.ours.writeMs / L.ours.ms) * 100, 0)}% of our time is FerretDB insert commands; FerretDB's own insertMany does ${int(L.ceiling.docsPerS)} docs/s`,
     `  with the indexes and ${int(f.insertManyNoSecondaryIndex.docsPerS)} with only _id: its SQLite writes are the limit, not the parse (${ms(L.parse.ms)}) or our batching.`,
-    `- our one read query filters on date, which FerretDB does not push down: it decodes every stored document in Go`,
-    `  (${round(g.readUsPerStoredDoc, 0)} µs each here), so the read costs ${ms(g.newDay.readMs)} with ${g.days} days stored even when it finds nothing, and`,
-    `  ~${duration(twoYearsReadS)} with 2 years of ${int(L.bars)} tickers. MongoDB serves it from the date index. Only _id equality is pushed down,`,
+    `- a new day is inserted without any read (insert-first), so it keeps pace with insertMany whatever is stored. A re-run's`,
+    `  one read query filters on date, which FerretDB does not push down: it decodes every stored document in Go`,
+    `  (${round(reloadUsPerStoredDoc, 0)} µs each here), ~${duration(twoYearsReadS)} with 2 years of ${int(L.bars)} tickers; MongoDB serves it from the date index. Only _id equality is pushed down,`,
     `  and even that scans the SQLite table (${ms(g.idLookupLastMs)} for one document), while duplicate inserts are caught by the unique index cheaply.`,
     `- updateOne upserts filter on (symbol, date), which FerretDB scans per operation: ${int(f.updateOneUpsert.docsPerS)} docs/s on an almost empty collection.`,
     `- (c) request counts are exact (the fake server's counter); free-plan wall time is requests × 12 s (5 requests/min).`,
