@@ -12,4 +12,5 @@ npm run typecheck --silent
 
 echo "== pipeline tests (vitest)" >&2
 (cd pipeline && npx vitest run)
+bash scripts/test-image.sh
 bash scripts/test-airflow.sh
