@@ -35,3 +35,38 @@ if [[ -z "${MONGODB_URI:-}" ]]; then
   echo "It keeps running for later commands; stop it with: ./scripts/demo.sh stop"
 fi
 echo "Try: npx stock-pipeline status   |   npx stock-pipeline run --date $latest --json"
+
+# The web app on the same data: production build, served in the background.
+# The demo editor's password and the session secret are random per run unless set.
+echo >&2
+echo "== building the web app" >&2
+npm run build --workspace webapp --silent >&2
+web_pid_file="$ROOT/.data/webapp.pid"
+if [[ -f "$web_pid_file" ]] && kill -0 "$(cat "$web_pid_file")" 2>/dev/null; then
+  kill "$(cat "$web_pid_file")" 2>/dev/null || true # the previous demo's web app
+  sleep 1
+fi
+web_port="${PORT:-3000}"
+if ! node -e 'const s=require("net").createServer().once("error",()=>process.exit(1)).listen(+process.argv[1],()=>s.close())' "$web_port"; then
+  web_port="$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')"
+fi
+demo_user="${ADMIN_USERNAME:-editor}"
+demo_password="${ADMIN_PASSWORD:-$(node -e 'console.log(require("crypto").randomBytes(12).toString("base64url"))')}"
+(
+  cd webapp
+  # Plain-HTTP demo URL: the session cookie cannot be Secure-only here (SESSION_COOKIE_SECURE=true to force it).
+  PORT="$web_port" ADMIN_USERNAME="$demo_user" ADMIN_PASSWORD="$demo_password" \
+    SESSION_SECRET="${SESSION_SECRET:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')}" \
+    SESSION_COOKIE_SECURE="${SESSION_COOKIE_SECURE:-false}" NODE_ENV=production \
+    nohup node ../node_modules/@remix-run/serve/dist/cli.js ./build/server/index.js >"$ROOT/.data/webapp.log" 2>&1 &
+  echo $! >"$web_pid_file"
+)
+for _ in $(seq 1 60); do
+  if node -e 'fetch(process.argv[1]).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$web_port/healthz"; then break; fi
+  if ! kill -0 "$(cat "$web_pid_file")" 2>/dev/null; then echo "the web app did not start; see .data/webapp.log:" >&2; tail -20 "$ROOT/.data/webapp.log" >&2; exit 1; fi
+  sleep 0.5
+done
+echo
+echo "Web app: http://localhost:$web_port   (charts, records, audit trail, data health)"
+echo "Demo editor: user name '$demo_user', password '$demo_password'   (new for every demo run; not stored)"
+echo "Stop the web app with: kill \$(cat .data/webapp.pid)"

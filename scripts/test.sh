@@ -14,3 +14,4 @@ echo "== pipeline tests (vitest)" >&2
 (cd pipeline && npx vitest run)
 bash scripts/test-image.sh
 bash scripts/test-airflow.sh
+WEBAPP_SKIP_SETUP=1 bash scripts/test-webapp.sh

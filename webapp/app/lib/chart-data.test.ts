@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { firstIndexFrom, movingAverage, parseMaParams, percentChange, rangeStart, summarise } from "./chart-data";
+
+describe("chart data", () => {
+  it("range presets start where a person expects, relative to the latest bar", () => {
+    expect(rangeStart("1M", "2025-03-31")).toBe("2025-03-01");
+    expect(rangeStart("6M", "2025-08-31")).toBe("2025-03-01");
+    expect(rangeStart("YTD", "2025-08-31")).toBe("2025-01-01");
+    expect(rangeStart("1Y", "2025-02-28")).toBe("2024-02-29");
+    expect(rangeStart("5Y", "2025-01-03")).toBe("2020-01-04");
+    expect(rangeStart("MAX", "2025-01-03")).toBeNull();
+  });
+
+  it("moving averages are null until the window is full", () => {
+    expect(movingAverage([1, 2, 3, 4, 5], 3)).toEqual([null, null, 2, 3, 4]);
+  });
+
+  it("summarises the latest close, its change and the 52-week high/low", () => {
+    const bars = [
+      { date: "2023-12-29", open: 1, high: 500, low: 0.5, close: 1, volume: 1 },
+      { date: "2024-12-30", open: 10, high: 20, low: 8, close: 10, volume: 1 },
+      { date: "2024-12-31", open: 10, high: 12, low: 9, close: 11, volume: 1 },
+    ];
+    expect(summarise(bars)).toEqual({ date: "2024-12-31", close: 11, change: 1, changePct: 10, high52: 20, low52: 8 });
+    expect(summarise([])).toBeNull();
+  });
+
+  it("comparison: % change from the first close", () => {
+    expect(percentChange([50, 55, 45])).toEqual([0, 10, -10]);
+  });
+
+  it("finds the first bar on or after a date", () => {
+    expect(firstIndexFrom(["2025-01-02", "2025-01-03", "2025-01-06"], "2025-01-04")).toBe(2);
+    expect(firstIndexFrom(["2025-01-02"], null)).toBe(0);
+  });
+
+  it("takes only the known moving-average windows from the URL", () => {
+    expect(parseMaParams(["200", "20,7", "x"])).toEqual([20, 200]);
+  });
+});

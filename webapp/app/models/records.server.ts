@@ -1,0 +1,115 @@
+/**
+ * The records page and a person's changes: thin compositions of the shared
+ * data-access verbs (daily-prices, audit) that the routes call. Order of
+ * writes without transactions: the record first (its filter is the guard),
+ * then the audit entry; if the process died in between, the change stands
+ * without its entry, never an entry without its change.
+ */
+import { recordAudit, getAuditEntry, markAuditUndone, type AuditAction, type AuditEntry } from "@stock-market/pipeline/db/audit.server";
+import {
+  deleteManualPrice,
+  editManualPrice,
+  findDailyPricesPage,
+  insertManualPrice,
+  restoreDailyPrice,
+  type DailyPriceQuery,
+  type ManualWriteResult,
+} from "@stock-market/pipeline/db/daily-prices.server";
+import { fromStoredDate, type DailyPrice, type PriceValues } from "@stock-market/pipeline/model/daily-price";
+import type { Db } from "mongodb";
+import type { RecordsQuery } from "~/lib/records-query";
+
+/** A record as the browser gets it (plain JSON). */
+export interface RecordRow {
+  symbol: string;
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  vwap: number | null;
+  transactions: number | null;
+  source: "pipeline" | "manual";
+  feed: string | null;
+  updatedAt: string;
+  updatedBy: string | null;
+  deleted: boolean;
+}
+
+export function toRow(d: DailyPrice): RecordRow {
+  return {
+    symbol: d.symbol,
+    date: fromStoredDate(d.date),
+    open: d.open,
+    high: d.high,
+    low: d.low,
+    close: d.close,
+    volume: d.volume,
+    vwap: d.vwap ?? null,
+    transactions: d.transactions ?? null,
+    source: d.source,
+    feed: d.feed ?? null,
+    updatedAt: d.updatedAt.toISOString(),
+    updatedBy: d.updatedBy ?? null,
+    deleted: d.deletedAt !== undefined,
+  };
+}
+
+export function toDbQuery(q: RecordsQuery): DailyPriceQuery {
+  return { symbol: q.symbol, from: q.from, to: q.to, source: q.source };
+}
+
+export async function recordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
+  const { rows, total } = await findDailyPricesPage(db, toDbQuery(q), {
+    sort: q.sort,
+    dir: q.dir === "asc" ? 1 : -1,
+    skip: (q.page - 1) * q.size,
+    limit: q.size,
+  });
+  return { rows: rows.map(toRow), total };
+}
+
+export type ChangeResult =
+  | { ok: true; entry: AuditEntry }
+  | { ok: false; reason: "duplicate" | "conflict"; current: RecordRow }
+  | { ok: false; reason: "missing" | "already-undone" };
+
+async function audited(db: Db, r: ManualWriteResult, action: AuditAction, by: string, symbol: string, date: string, extra: Partial<AuditEntry> = {}): Promise<ChangeResult> {
+  if (!r.ok) return r.reason === "missing" ? { ok: false, reason: "missing" } : { ok: false, reason: r.reason, current: toRow(r.current) };
+  const entry = await recordAudit(db, { at: new Date(), by, action, symbol, date, before: r.before, after: r.after, ...extra });
+  return { ok: true, entry };
+}
+
+export async function createRecord(db: Db, by: string, symbol: string, date: string, values: PriceValues): Promise<ChangeResult> {
+  return audited(db, await insertManualPrice(db, symbol, date, values, by), "create", by, symbol, date);
+}
+
+export async function editRecord(db: Db, by: string, symbol: string, date: string, values: PriceValues, seenUpdatedAt: Date): Promise<ChangeResult> {
+  return audited(db, await editManualPrice(db, symbol, date, values, by, seenUpdatedAt), "update", by, symbol, date);
+}
+
+export async function deleteRecord(db: Db, by: string, symbol: string, date: string, seenUpdatedAt: Date): Promise<ChangeResult> {
+  return audited(db, await deleteManualPrice(db, symbol, date, by, seenUpdatedAt), "delete", by, symbol, date);
+}
+
+/**
+ * Undoes one audited change: puts the record back as it was before it, only
+ * if nothing changed it since (else a conflict showing what is stored now).
+ */
+export async function undoChange(db: Db, by: string, auditId: string): Promise<ChangeResult> {
+  const entry = await getAuditEntry(db, auditId);
+  if (!entry || entry.action === "undo" || !entry.after) return { ok: false, reason: "missing" };
+  if (entry.undoneBy) return { ok: false, reason: "already-undone" };
+  const r = await restoreDailyPrice(db, entry.symbol, entry.date, entry.before, entry.after.updatedAt);
+  const result = await audited(db, r, "undo", by, entry.symbol, entry.date, { undoOf: entry._id });
+  if (result.ok) await markAuditUndone(db, entry._id, result.entry._id);
+  return result;
+}
+
+/** `updatedAt` as sent back by a form (ISO with milliseconds); null when malformed. */
+export function parseSeenUpdatedAt(v: FormDataEntryValue | null): Date | null {
+  if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v)) return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}

@@ -1,0 +1,97 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSubmit } from "@remix-run/react";
+import { useMemo } from "react";
+import { Chart } from "~/components/chart";
+import { NoDataYet } from "~/components/empty-state";
+import { getDb } from "~/db.server";
+import { DEFAULT_RANGE, isRangePreset, RANGE_PRESETS } from "~/lib/chart-data";
+import { comparisonFigure } from "~/lib/figures";
+import { fmtSigned } from "~/lib/format";
+import { loadComparison } from "~/models/chart.server";
+import { symbolsInDb } from "~/models/symbols.server";
+import { requireReader } from "~/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Compare · Charts" }];
+
+const MAX_SYMBOLS = 8;
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireReader(request);
+  const db = await getDb();
+  const params = new URL(request.url).searchParams;
+  const all = await symbolsInDb(db);
+  const asked = params.getAll("symbols").flatMap((s) => s.split(","));
+  let chosen = [...new Set(asked)].filter((s) => all.includes(s)).slice(0, MAX_SYMBOLS);
+  if (chosen.length === 0) chosen = all.slice(0, 3);
+  const range = isRangePreset(params.get("range")) ? params.get("range")! : DEFAULT_RANGE;
+  const result = await loadComparison(db, chosen, range as (typeof RANGE_PRESETS)[number]);
+  return json({ all, chosen, range, ...result });
+}
+
+export default function ComparePage() {
+  const { all, chosen, range, series, from, to } = useLoaderData<typeof loader>();
+  const submit = useSubmit();
+  const figure = useMemo(() => comparisonFigure(series), [series]);
+  if (all.length === 0) {
+    return (
+      <>
+        <h1>Compare</h1>
+        <NoDataYet />
+      </>
+    );
+  }
+  const synthetic = series.some((s) => s.synthetic);
+  const href = (r: string) => `?${new URLSearchParams([...chosen.map((s) => ["symbols", s]), ["range", r]])}`;
+  return (
+    <>
+      <h1>
+        Compare: % change from the start of the range{" "}
+        {synthetic ? <span className="badge badge-synthetic">Synthetic data</span> : null}
+      </h1>
+      <div className="toolbar">
+        <Form method="get" onChange={(e) => submit(e.currentTarget, { preventScrollReset: true })}>
+          <input type="hidden" name="range" value={range} />
+          <fieldset>
+            <legend>Symbols (up to {MAX_SYMBOLS})</legend>
+            <div className="compare-symbols">
+              {all.map((s) => (
+                <label key={s}>
+                  <input type="checkbox" name="symbols" value={s} defaultChecked={chosen.includes(s)} /> {s}
+                </label>
+              ))}
+            </div>
+            <noscript>
+              <button type="submit">Compare</button>
+            </noscript>
+          </fieldset>
+        </Form>
+        <nav aria-label="Range" className="field">
+          <span id="cmp-range">Range</span>
+          <div className="presets" aria-labelledby="cmp-range">
+            {RANGE_PRESETS.map((r) => (
+              <Link key={r} to={href(r)} aria-current={range === r ? "true" : undefined} preventScrollReset>
+                {r === "MAX" ? "Max" : r}
+              </Link>
+            ))}
+          </div>
+        </nav>
+      </div>
+      {series.length > 0 ? (
+        <>
+          <p>
+            From {from ?? series.map((s) => s.date[0]).sort()[0]} to {to}:{" "}
+            {series.map((s, i) => (
+              <span key={s.symbol}>
+                {i > 0 ? ", " : ""}
+                <Link to={`/chart/${encodeURIComponent(s.symbol)}`}>{s.symbol}</Link> {fmtSigned(s.pct[s.pct.length - 1] ?? 0)}%
+              </span>
+            ))}
+          </p>
+          <Chart figure={figure} testId="compare-chart" label={`Percent change of ${series.map((s) => s.symbol).join(", ")}`} />
+        </>
+      ) : (
+        <p className="empty">No bars in this range for the chosen symbols.</p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,138 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { NoDataYet } from "~/components/empty-state";
+import { getDb } from "~/db.server";
+import { fmtTime, fmtVolume } from "~/lib/format";
+import { dataHealth } from "~/models/health.server";
+import { requireReader } from "~/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Data health" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireReader(request);
+  return json(await dataHealth(await getDb()));
+}
+
+const OUTCOME_CLASS: Record<string, string> = { success: "badge-ok", "market-closed": "badge-ok", failed: "badge-bad", "rejected-records": "badge-synthetic", running: "" };
+
+export default function HealthPage() {
+  const h = useLoaderData<typeof loader>();
+  const behind = h.symbols.filter((s) => s.behind > 0).length;
+  return (
+    <>
+      <h1>Data health</h1>
+      <dl className="stats">
+        <div>
+          <dt>Latest completed NYSE session</dt>
+          <dd>{h.latestCompletedSession}</dd>
+        </div>
+        <div>
+          <dt>Symbols up to date</dt>
+          <dd className={behind ? "down" : "up"} data-testid="fresh-count">
+            {h.symbols.length - behind} of {h.symbols.length}
+          </dd>
+        </div>
+        <div>
+          <dt>Last successful run</dt>
+          <dd>{fmtTime(h.lastSuccessAt)}</dd>
+        </div>
+        <div>
+          <dt>Feeds</dt>
+          <dd>
+            {h.feeds.length === 0 ? "–" : h.feeds.map((f) => <span key={f} className={`badge${f === "synthetic" ? " badge-synthetic" : ""}`}>{f}</span>)}
+          </dd>
+        </div>
+      </dl>
+      {h.feeds.includes("synthetic") ? (
+        <p className="warning">The database holds synthetic records from the offline source: made-up prices, not market data.</p>
+      ) : null}
+
+      <h2>Coverage per symbol</h2>
+      {h.symbols.length === 0 ? (
+        <NoDataYet />
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Symbol</th>
+              <th className="num">Records</th>
+              <th>First</th>
+              <th>Last</th>
+              <th>Gaps (trading days without a record)</th>
+              <th>Freshness</th>
+            </tr>
+          </thead>
+          <tbody>
+            {h.symbols.map((s) => (
+              <tr key={s.symbol} data-testid={`coverage-${s.symbol}`}>
+                <td>
+                  <Link to={`/chart/${encodeURIComponent(s.symbol)}`}>{s.symbol}</Link>
+                </td>
+                <td className="num">{fmtVolume(s.records)}</td>
+                <td>{s.first ?? "–"}</td>
+                <td>{s.last ?? "–"}</td>
+                <td className={s.gapCount ? "gaps" : undefined}>
+                  {s.gapCount === 0 ? (
+                    "none"
+                  ) : (
+                    <>
+                      <strong>{s.gapCount}</strong>: {s.gaps.join(", ")}
+                      {s.gapCount > s.gaps.length ? ", …" : ""}
+                    </>
+                  )}
+                </td>
+                <td>{s.behind === 0 ? <span className="badge badge-ok">up to date</span> : <span className="badge badge-bad">{s.behind} session{s.behind === 1 ? "" : "s"} behind</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Recent pipeline runs</h2>
+      {h.runs.length === 0 ? (
+        <p className="empty">No pipeline runs recorded yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Started</th>
+              <th>Command</th>
+              <th>Outcome</th>
+              <th className="num">Rows</th>
+              <th className="num">Inserted</th>
+              <th className="num">Updated</th>
+              <th className="num">Unchanged</th>
+              <th className="num">Rejected</th>
+              <th className="num">Kept manual</th>
+              <th className="num">API calls</th>
+              <th className="num">Took</th>
+              <th>Message / error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {h.runs.map((r) => (
+              <tr key={r.id}>
+                <td>{fmtTime(r.startedAt)}</td>
+                <td>
+                  {r.command} <small>{r.args}</small>
+                </td>
+                <td>
+                  <span className={`badge ${OUTCOME_CLASS[r.outcome] ?? ""}`}>{r.outcome}</span>
+                </td>
+                <td className="num">{fmtVolume(r.counts.rows)}</td>
+                <td className="num">{fmtVolume(r.counts.inserted)}</td>
+                <td className="num">{fmtVolume(r.counts.updated)}</td>
+                <td className="num">{fmtVolume(r.counts.unchanged)}</td>
+                <td className="num">{fmtVolume(r.counts.rejected)}</td>
+                <td className="num">{fmtVolume(r.counts.protectedManual)}</td>
+                <td className="num">{r.apiRequests}</td>
+                <td className="num">{r.durationMs === null ? "–" : `${(r.durationMs / 1000).toFixed(1)} s`}</td>
+                <td className={r.error ? "gaps" : undefined}>{r.error ?? r.message ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

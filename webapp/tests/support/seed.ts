@@ -1,0 +1,62 @@
+/**
+ * Deterministic made-up bars for the browser tests and the benchmarks,
+ * written through the pipeline's own upsert (feed "synthetic"), and a run
+ * record like the CLI leaves, so every page has something real to show.
+ */
+import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
+import { upsertPipelineBars } from "@stock-market/pipeline/db/daily-prices.server";
+import { finishRun, startRun } from "@stock-market/pipeline/db/runs.server";
+import type { Db } from "mongodb";
+
+export interface SeedBar {
+  symbol: string;
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** A random walk over the NYSE trading days from..to, valid by the shared rules. */
+export function syntheticBars(symbol: string, from: string, to: string, opts: { start?: number; seed?: number; skip?: readonly string[] } = {}): SeedBar[] {
+  const rnd = random(opts.seed ?? [...symbol].reduce((h, c) => h * 31 + c.charCodeAt(0), 7));
+  const skip = new Set(opts.skip ?? []);
+  let close = opts.start ?? 100;
+  const out: SeedBar[] = [];
+  for (const date of tradingDaysBetween(from, to)) {
+    const open = r2(close * (1 + (rnd() - 0.5) * 0.02));
+    close = r2(Math.max(1, open * (1 + (rnd() - 0.5) * 0.04)));
+    const high = r2(Math.max(open, close) * (1 + rnd() * 0.01));
+    const low = r2(Math.min(open, close) * (1 - rnd() * 0.01));
+    if (!skip.has(date)) out.push({ symbol, date, open, high, low, close, volume: Math.round(1e6 + rnd() * 5e6) });
+  }
+  return out;
+}
+
+/** Writes bars as a pipeline run would, with a run record of its counts. */
+export async function seedBars(db: Db, bars: readonly SeedBar[], command = "backfill"): Promise<void> {
+  const runId = await startRun(db, { command, args: { seeded: true }, feed: "synthetic", host: "test" });
+  const counts = await upsertPipelineBars(db, bars, { feed: "synthetic", runId, lakeObjectOf: (b) => `raw/synthetic/range/ticker=${b.symbol}/seed.json` });
+  await finishRun(db, runId, {
+    outcome: "success",
+    counts: { rows: bars.length, valid: bars.length, rejected: 0, ...counts },
+    apiRequests: 0,
+    lakeObjectsWritten: 0,
+    lakeObjectsRead: 0,
+    message: `seeded ${bars.length} bars`,
+  });
+}
