@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "react";
 import { label, VALUE_FIELDS, type FieldErrors, type RecordField } from "~/lib/record-form";
 
 /** One labelled input with its error announced and tied to it (aria-describedby). */
@@ -55,12 +56,21 @@ export function ValueFields({ values, errors }: { values: Partial<Record<RecordF
   );
 }
 
-/** Announces a form's errors (role=alert) so a screen reader hears them after submit. */
+/**
+ * Announces a form's errors (role=alert) so a screen reader hears them after
+ * submit, and takes the focus: a keyboard user lands on the list of problems,
+ * whose links lead to each field, instead of on the submit button it left.
+ */
 export function ErrorSummary({ errors, message }: { errors: FieldErrors; message?: string | null }) {
   const list = Object.entries(errors);
+  const ref = useRef<HTMLDivElement>(null);
+  const key = `${message ?? ""}|${list.map(([f, m]) => `${f}:${m}`).join("|")}`;
+  useEffect(() => {
+    ref.current?.focus();
+  }, [key]);
   if (list.length === 0 && !message) return null;
   return (
-    <div className="alert" role="alert">
+    <div className="alert" role="alert" tabIndex={-1} ref={ref} data-testid="error-summary">
       {message ? <p>{message}</p> : <p>Please correct {list.length === 1 ? "this field" : `these ${list.length} fields`}:</p>}
       {list.length > 0 ? (
         <ul>
