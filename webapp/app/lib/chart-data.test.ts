@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firstIndexFrom, movingAverage, parseMaParams, percentChange, rangeStart, summarise } from "./chart-data";
+import { DEFAULT_RANGE, firstIndexFrom, movingAverage, parseMaParams, percentChange, rangeParam, rangeStart, summarise } from "./chart-data";
 
 describe("chart data", () => {
   it("range presets start where a person expects, relative to the latest bar", () => {
@@ -36,5 +36,12 @@ describe("chart data", () => {
 
   it("takes only the known moving-average windows from the URL", () => {
     expect(parseMaParams(["200", "20,7", "x"])).toEqual([20, 200]);
+  });
+});
+
+describe("rangeParam", () => {
+  it("takes a preset from the URL and falls back to the default for anything else", () => {
+    expect(rangeParam(new URLSearchParams("range=5Y"))).toBe("5Y");
+    for (const q of ["", "range=", "range=10Y", "range=1y", "range[$ne]=x", "range=__proto__"]) expect(rangeParam(new URLSearchParams(q))).toBe(DEFAULT_RANGE);
   });
 });

@@ -16,6 +16,12 @@ export function isRangePreset(s: unknown): s is RangePreset {
   return typeof s === "string" && (RANGE_PRESETS as readonly string[]).includes(s);
 }
 
+/** The `range` of a URL: a preset, or the default for anything else (absent, unknown, repeated junk). */
+export function rangeParam(params: URLSearchParams): RangePreset {
+  const r = params.get("range");
+  return isRangePreset(r) ? r : DEFAULT_RANGE;
+}
+
 function addMonths(date: IsoDate, months: number): IsoDate {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   const first = new Date(Date.UTC(y, m - 1 + months, 1));

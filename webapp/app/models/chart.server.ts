@@ -8,12 +8,11 @@ import { getHistory, latestDailyPrice } from "@stock-market/pipeline/db/daily-pr
 import { fromStoredDate } from "@stock-market/pipeline/model/daily-price";
 import type { Db } from "mongodb";
 import {
-  DEFAULT_RANGE,
   firstIndexFrom,
-  isRangePreset,
   movingAverage,
   parseMaParams,
   percentChange,
+  rangeParam,
   rangeStart,
   summarise,
   type MaWindow,
@@ -48,9 +47,8 @@ export function parseViewParams(params: URLSearchParams): ViewParams {
   const from = params.get("from");
   const to = params.get("to");
   const custom = (from && isValidIsoDate(from)) || (to && isValidIsoDate(to));
-  const range = params.get("range");
   return {
-    range: custom ? "custom" : isRangePreset(range) ? range : DEFAULT_RANGE,
+    range: custom ? "custom" : rangeParam(params),
     from: from && isValidIsoDate(from) ? from : null,
     to: to && isValidIsoDate(to) ? to : null,
     ma: parseMaParams(params.getAll("ma")),

@@ -4,7 +4,7 @@ import { useMemo } from "react";
 import { Chart } from "~/components/chart";
 import { NoDataYet } from "~/components/empty-state";
 import { getDb } from "~/db.server";
-import { DEFAULT_RANGE, isRangePreset, RANGE_PRESETS } from "~/lib/chart-data";
+import { RANGE_PRESETS, rangeParam } from "~/lib/chart-data";
 import { comparisonFigure } from "~/lib/figures";
 import { fmtSigned } from "~/lib/format";
 import { loadComparison } from "~/models/chart.server";
@@ -23,8 +23,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const asked = params.getAll("symbols").flatMap((s) => s.split(","));
   let chosen = [...new Set(asked)].filter((s) => all.includes(s)).slice(0, MAX_SYMBOLS);
   if (chosen.length === 0) chosen = all.slice(0, 3);
-  const range = isRangePreset(params.get("range")) ? params.get("range")! : DEFAULT_RANGE;
-  const result = await loadComparison(db, chosen, range as (typeof RANGE_PRESETS)[number]);
+  const range = rangeParam(params);
+  const result = await loadComparison(db, chosen, range);
   return json({ all, chosen, range, ...result });
 }
 

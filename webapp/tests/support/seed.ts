@@ -6,6 +6,7 @@
 import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
 import { upsertPipelineBars } from "@stock-market/pipeline/db/daily-prices.server";
 import { finishRun, startRun } from "@stock-market/pipeline/db/runs.server";
+import { hash32, mulberry32 } from "@stock-market/pipeline/fake-polygon/synthetic";
 import type { Db } from "mongodb";
 
 export interface SeedBar {
@@ -18,22 +19,11 @@ export interface SeedBar {
   volume: number;
 }
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** A random walk over the NYSE trading days from..to, valid by the shared rules. */
 export function syntheticBars(symbol: string, from: string, to: string, opts: { start?: number; seed?: number; skip?: readonly string[] } = {}): SeedBar[] {
-  const rnd = random(opts.seed ?? [...symbol].reduce((h, c) => h * 31 + c.charCodeAt(0), 7));
+  const rnd = mulberry32(opts.seed ?? hash32(symbol));
   const skip = new Set(opts.skip ?? []);
   let close = opts.start ?? 100;
   const out: SeedBar[] = [];
