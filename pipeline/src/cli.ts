@@ -1,8 +1,8 @@
 import yargs from "yargs";
-import { isValidIsoDate } from "./calendar/nyse.js";
+import { EARLIEST_DATE, isValidIsoDate, todayInNewYork } from "./calendar/nyse.js";
 import { loadConfig, redact, tickerListSchema, type Config, type TickerSelection } from "./config.server.js";
-import { backfill, reprocess, type RangeArgs } from "./commands/backfill.server.js";
-import { errorMessage, openDatabase, withRun, type CommandResult, type Context } from "./commands/context.server.js";
+import { backfill, checkBackfillTickers, reprocess, type RangeArgs } from "./commands/backfill.server.js";
+import { errorMessage, openDatabase, recordAbandonedRuns, withRun, type CommandResult, type Context, type RunResult } from "./commands/context.server.js";
 import { check } from "./commands/check.server.js";
 import { extract, load, run, type DailyArgs } from "./commands/daily.server.js";
 import { formatStatus, statusReport } from "./commands/status.server.js";
@@ -70,9 +70,9 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
     reprocess: (ctx) => reprocess(ctx, range),
     check: (ctx) => check(ctx, daily),
   };
+  if (p.command === "backfill") checkBackfillTickers(tickers);
   const args = p.date ? { date: p.date, tickers } : { from: p.from, to: p.to, tickers };
-  const { result, error, ctx, apiRequests } = await withRun(config, p.command, args, bodies[p.command]!, { log: io.err });
-  const summary = {
+  const summaryOf = ({ ctx, apiRequests }: RunResult) => ({
     command: p.command,
     runId: ctx.runId,
     ...args,
@@ -81,7 +81,14 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
     apiRequests,
     lakeObjectsWritten: ctx.lakeObjectsWritten,
     lakeObjectsRead: ctx.lakeObjectsRead,
-  };
+  });
+  const done = await withRun(config, p.command, args, bodies[p.command]!, {
+    log: io.err,
+    // The run is recorded as interrupted; its work is still in flight, so the process ends here (see withRun).
+    interrupted: (run) => process.exit(reportError(run.error, io, config.secrets, p.json, p.command, summaryOf(run))),
+  });
+  const { result, error, ctx } = done;
+  const summary = summaryOf(done);
   if (error !== undefined) return reportError(error, io, config.secrets, p.json, p.command, summary);
   const r = result!;
   const exitCode = OUTCOME_EXIT[r.outcome];
@@ -95,6 +102,8 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
 async function status(config: Config, tickers: TickerSelection, json: boolean, io: Io): Promise<number> {
   const services = await openDatabase(config, io.err);
   try {
+    // So that the report never shows as "running" a run whose process is gone.
+    await recordAbandonedRuns(services.db, io.err);
     const report = await statusReport(services.db, tickers);
     io.out(json ? JSON.stringify(report) : formatStatus(report));
     return 0;
@@ -124,6 +133,40 @@ function parseTickers(flag: string | undefined, fallback: TickerSelection): Tick
 }
 
 class HelpShown extends Error {}
+
+const BOOLEAN_FLAGS = ["json", "overwrite-manual", "overwriteManual", "refetch", "lake-only", "lakeOnly"];
+
+/** A value for an error message: quoted, and cut short so a hostile argument cannot flood the output. */
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
+/**
+ * Argument checks that need no I/O. They run while parsing, so a bad
+ * invocation stops with exit 2 before anything is opened or written (not even
+ * a run record). The commands repeat the checks they rely on.
+ */
+function checkArgs(a: Record<string, unknown>, argv: readonly string[]): void {
+  for (const name of ["date", "from", "to", "tickers"]) {
+    if (Array.isArray(a[name])) throw new Error(`--${name} was given more than once: give it once${name === "tickers" ? ", listing the tickers comma-separated" : ""}`);
+  }
+  const today = todayInNewYork();
+  for (const name of ["date", "from", "to"]) {
+    const v = a[name];
+    if (v === undefined) continue;
+    if (typeof v !== "string" || !isValidIsoDate(v)) throw new Error(`--${name} must be a real date written YYYY-MM-DD, got ${shown(v)}`);
+    if (v < EARLIEST_DATE) throw new Error(`--${name} ${v} is before ${EARLIEST_DATE}, the first date this pipeline handles`);
+    // --to may lie ahead: a back-fill stops at the latest completed session.
+    if (name !== "to" && v > today) throw new Error(`--${name} ${v} is in the future (today in New York is ${today})`);
+  }
+  if (typeof a.from === "string" && typeof a.to === "string" && a.from > a.to) throw new Error(`--from ${a.from} is after --to ${a.to}`);
+  // yargs reads "--refetch=yes" as false: a value that is not true/false is refused, not ignored.
+  for (const arg of argv) {
+    const m = /^--(?:no-)?([A-Za-z-]+)=(.*)$/s.exec(arg);
+    if (m && BOOLEAN_FLAGS.includes(m[1]!) && m[2] !== "true" && m[2] !== "false") throw new Error(`--${m[1]} is a switch: give it without a value (or =true / =false), got ${shown(m[2])}`);
+  }
+}
 
 const COMMANDS = ["extract", "load", "run", "backfill", "reprocess", "check", "status"];
 
@@ -161,10 +204,7 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess, check or status.")
     .strict()
     .check((a) => {
-      for (const name of ["date", "from", "to"] as const) {
-        const v = a[name];
-        if (v !== undefined && (typeof v !== "string" || !isValidIsoDate(v))) throw new Error(`--${name} must be a real date written YYYY-MM-DD, got ${JSON.stringify(v)}`);
-      }
+      checkArgs(a, argv);
       return true;
     })
     .help()
@@ -173,8 +213,11 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((msg, err) => {
-      const unknown = /^Unknown argument: (\S+)$/.exec(msg ?? "");
-      if (unknown && !argv.some((a) => COMMANDS.includes(a))) throw new Error(`unknown command "${unknown[1]}": use one of ${COMMANDS.join(", ")}`);
+      // yargs reports a mistyped command as an unknown argument, with the command's options ("date, RUN").
+      const head = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
+      const unknown = /^Unknown argument: (\S+)$/.exec(msg ?? "")?.[1];
+      const command = head !== undefined && !COMMANDS.includes(head) ? head : !argv.some((a) => COMMANDS.includes(a)) ? unknown : undefined;
+      if (command !== undefined && /^Unknown arguments?: /.test(msg ?? "")) throw new Error(`unknown command ${shown(command)}: use one of ${COMMANDS.join(", ")}`);
       throw err ?? new Error(msg);
     });
   const a = await y.parseAsync(argv, {}, (_err, _argv, output) => {

@@ -96,3 +96,19 @@ export class DataCheckError extends PipelineError {
     super(message);
   }
 }
+
+/** Exit codes of a process stopped by a signal, as shells report them (128 + the signal's number). */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * The command was stopped by a signal (Ctrl-C, `docker stop`, a scheduler
+ * killing the task) before it finished. Exit 128 + the signal's number
+ * (130 for SIGINT, 143 for SIGTERM), so a caller can tell it from a failure.
+ */
+export class InterruptedError extends PipelineError {
+  readonly exitCode: number;
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal} before it finished; what it stored so far is kept, and running the same command again completes it`);
+    this.exitCode = SIGNAL_EXIT[signal] ?? 1;
+  }
+}

@@ -1,4 +1,4 @@
-import { MongoClient, type Db, type MongoClientOptions } from "mongodb";
+import { MongoClient, MongoError, type Db, type MongoClientOptions } from "mongodb";
 import { redactMongoUri } from "../config.server.js";
 import { DatabaseError } from "../errors.js";
 
@@ -28,6 +28,16 @@ export async function connectMongo(uri: string, dbName: string, appName = "stock
 export function mongoReason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return redactMongoUri(msg).split("\n")[0]!.slice(0, 300);
+}
+
+/**
+ * A driver error raised in the middle of a command (the server went away, a
+ * write was refused) as a DatabaseError: one sentence saying what failed,
+ * instead of an "unexpected error" with a stack trace. Other errors pass through.
+ */
+export function asDatabaseError(e: unknown, doing: string): unknown {
+  if (!(e instanceof MongoError)) return e;
+  return new DatabaseError(`the database failed while ${doing}: ${mongoReason(e)} (${e.name})`, { cause: e });
 }
 
 const globalCache = globalThis as unknown as { __stockMongo?: Map<string, Promise<{ client: MongoClient; db: Db }>> };

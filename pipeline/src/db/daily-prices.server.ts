@@ -2,6 +2,7 @@ import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type 
 import { fromStoredDate, sameValues, toStoredDate, type DailyPrice, type Feed, type PriceValues } from "../model/daily-price.js";
 import type { CleanBar } from "../transform/bars.js";
 import { ensureIndexes } from "./indexes.server.js";
+import { MAX_HELD_UPDATES, withWriteLease } from "./write-lease.server.js";
 
 /**
  * The one data-access module for `daily_prices`, shared by the pipeline and the
@@ -51,8 +52,9 @@ const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
 
 /**
  * Writes bars as a keyed upsert on (symbol, date): it reads what is stored for
- * the input's keys in one query, then sends one unordered bulkWrite per batch
- * with an insert for each new key and an update for each changed one.
+ * the input's keys in one query, then sends unordered bulkWrites per batch:
+ * the updates of changed records (under the write lease, in holds of at most
+ * MAX_HELD_UPDATES), then the inserts of new keys.
  * Unchanged records cost no write (a re-run modifies nothing), hand-edited
  * ones are counted as protected, and the update filters repeat that
  * protection so a person's edit landing between the read and the write wins.
@@ -158,51 +160,55 @@ async function writeBatch(
   mayRetry: boolean,
 ): Promise<CleanBar[]> {
   const now = opts.now ?? new Date();
-  const ops: AnyBulkWriteOperation<DailyPrice>[] = [];
-  const opBars: CleanBar[] = [];
-  let inserts = 0;
+  const inserts: { op: AnyBulkWriteOperation<DailyPrice>; bar: CleanBar }[] = [];
+  const updates: AnyBulkWriteOperation<DailyPrice>[] = [];
   for (const bar of batch) {
     const old = existing.get(keyOf(bar.symbol, bar.date));
     const values = valuesOf(bar);
     const provenance = { feed: opts.feed, lakeObject: opts.lakeObjectOf(bar), runId: opts.runId, updatedAt: now };
     if (!old) {
-      inserts++;
-      ops.push({ insertOne: { document: newDocument(bar, opts, now) } });
+      inserts.push({ op: { insertOne: { document: newDocument(bar, opts, now) } }, bar });
     } else if (old.source === "manual" && !opts.overwriteManual) {
       counts.protectedManual++;
-      continue;
     } else if (old.source !== "manual" && old.feed === opts.feed && sameValues(old, values)) {
       counts.unchanged++;
-      continue;
     } else {
       // Fields the new values lack must go, and so does a person's tombstone when overwriting.
       const unset: Record<string, ""> = { deletedAt: "", updatedBy: "" };
       for (const f of ["vwap", "transactions", "otc"] as const) if (values[f] === undefined) unset[f] = "";
-      ops.push({
+      updates.push({
         updateOne: {
           filter: { _id: old._id, ...(opts.overwriteManual ? {} : { source: "pipeline" }) },
           update: { $set: { ...values, source: "pipeline", ...provenance }, $unset: unset },
         },
       });
     }
-    opBars.push(bar);
   }
-  if (ops.length === 0) return [];
-  try {
-    const r = await dailyPrices(db).bulkWrite(ops, { ordered: false });
-    counts.inserted += r.insertedCount;
+  // Updates are guarded by their filter; the lease makes that guard hold on
+  // servers whose updates are not atomic (write-lease.server.ts). Short holds,
+  // so a person's edit waits for at most one of them.
+  for (let i = 0; i < updates.length; i += MAX_HELD_UPDATES) {
+    const chunk = updates.slice(i, i + MAX_HELD_UPDATES);
+    const r = await withWriteLease(db, () => dailyPrices(db).bulkWrite(chunk, { ordered: false }));
     counts.updated += r.modifiedCount;
     counts.unchanged += r.matchedCount - r.modifiedCount;
     // An update whose filter no longer matched (a person's edit in between) leaves the record as it is.
-    counts.protectedManual += ops.length - inserts - r.matchedCount;
+    counts.protectedManual += chunk.length - r.matchedCount;
+  }
+  if (inserts.length === 0) return [];
+  try {
+    const r = await dailyPrices(db).bulkWrite(
+      inserts.map((i) => i.op),
+      { ordered: false },
+    );
+    counts.inserted += r.insertedCount;
     return [];
   } catch (e) {
     const errors = duplicateKeyErrors(e);
     if (!errors || !mayRetry || !(e instanceof MongoBulkWriteError)) throw e;
     counts.inserted += e.result.insertedCount;
-    counts.updated += e.result.modifiedCount;
     const failed = new Set(errors.map((w) => w.index));
-    return opBars.filter((_, i) => failed.has(i));
+    return inserts.filter((_, i) => failed.has(i)).map((i) => i.bar);
   }
 }
 
@@ -252,9 +258,8 @@ export async function datesBySymbol(db: Db, symbols?: readonly string[]): Promis
 
 /** A person's edit: marks the record manual so the pipeline leaves it alone. */
 export async function applyManualEdit(db: Db, symbol: string, date: string, values: PriceValues, by: string): Promise<boolean> {
-  const r = await dailyPrices(db).updateOne(
-    { symbol, date: toStoredDate(date), ...LIVE },
-    { $set: { ...values, source: "manual", updatedAt: new Date(), updatedBy: by } },
+  const r = await withWriteLease(db, () =>
+    dailyPrices(db).updateOne({ symbol, date: toStoredDate(date), ...LIVE }, { $set: { ...values, source: "manual", updatedAt: new Date(), updatedBy: by } }),
   );
   return r.matchedCount === 1;
 }
@@ -262,9 +267,8 @@ export async function applyManualEdit(db: Db, symbol: string, date: string, valu
 /** A person's delete: a tombstone, so a later pipeline run does not resurrect the record. */
 export async function applyManualDelete(db: Db, symbol: string, date: string, by: string): Promise<boolean> {
   const now = new Date();
-  const r = await dailyPrices(db).updateOne(
-    { symbol, date: toStoredDate(date), ...LIVE },
-    { $set: { source: "manual", deletedAt: now, updatedAt: now, updatedBy: by } },
+  const r = await withWriteLease(db, () =>
+    dailyPrices(db).updateOne({ symbol, date: toStoredDate(date), ...LIVE }, { $set: { source: "manual", deletedAt: now, updatedAt: now, updatedBy: by } }),
   );
   return r.matchedCount === 1;
 }
@@ -272,7 +276,9 @@ export async function applyManualDelete(db: Db, symbol: string, date: string, by
 // --- Verbs for the web app: the records page, and a person's create/edit/delete
 // with optimistic concurrency (the caller sends the `updatedAt` it last saw),
 // plus the restore that undoes one change. No transactions (FerretDB has none):
-// every write is one single-document operation whose filter is its guard.
+// every write is one single-document operation whose filter is its guard,
+// taken under the write lease where that guard must hold against the pipeline
+// (write-lease.server.ts).
 
 /** Filters of the records page and of its CSV export. */
 export interface DailyPriceQuery {
@@ -373,10 +379,8 @@ export async function insertManualPrice(db: Db, symbol: string, date: string, va
   const unset: Record<string, ""> = { deletedAt: "" };
   for (const f of ["vwap", "transactions", "otc"] as const) if (values[f] === undefined) unset[f] = "";
   const set = { ...values, source: "manual" as const, updatedAt: now, updatedBy: by };
-  const before = await dailyPrices(db).findOneAndUpdate(
-    { symbol, date: toStoredDate(date), deletedAt: { $exists: true } },
-    { $set: set, $unset: unset },
-    { returnDocument: "before" },
+  const before = await withWriteLease(db, () =>
+    dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), deletedAt: { $exists: true } }, { $set: set, $unset: unset }, { returnDocument: "before" }),
   );
   if (before) {
     const after: DailyPrice = { ...before, ...set };
@@ -401,10 +405,8 @@ export async function editManualPrice(
   now = new Date(),
 ): Promise<ManualWriteResult> {
   const set = { ...values, source: "manual" as const, updatedAt: now, updatedBy: by };
-  const before = await dailyPrices(db).findOneAndUpdate(
-    { symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE },
-    { $set: set },
-    { returnDocument: "before" },
+  const before = await withWriteLease(db, () =>
+    dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE }, { $set: set }, { returnDocument: "before" }),
   );
   return before ? { ok: true, before, after: { ...before, ...set } } : refused(db, symbol, date);
 }
@@ -412,10 +414,8 @@ export async function editManualPrice(
 /** A person deletes a record they saw at `seenUpdatedAt`: a tombstone, refused when it changed since. */
 export async function deleteManualPrice(db: Db, symbol: string, date: string, by: string, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
   const set = { source: "manual" as const, deletedAt: now, updatedAt: now, updatedBy: by };
-  const before = await dailyPrices(db).findOneAndUpdate(
-    { symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE },
-    { $set: set },
-    { returnDocument: "before" },
+  const before = await withWriteLease(db, () =>
+    dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE }, { $set: set }, { returnDocument: "before" }),
   );
   return before ? { ok: true, before, after: { ...before, ...set } } : refused(db, symbol, date);
 }
@@ -435,8 +435,9 @@ export async function restoreDailyPrice(
   now = new Date(),
 ): Promise<ManualWriteResult> {
   const filter = { symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt };
-  const before = await dailyPrices(db).findOne(filter);
-  if (before) {
+  const done = await withWriteLease(db, async (): Promise<ManualWriteResult | undefined> => {
+    const before = await dailyPrices(db).findOne(filter);
+    if (!before) return undefined;
     if (state === null) {
       const r = await dailyPrices(db).deleteOne(filter);
       if (r.deletedCount === 1) return { ok: true, before, after: null };
@@ -446,7 +447,9 @@ export async function restoreDailyPrice(
       const r = await dailyPrices(db).replaceOne(filter, after);
       if (r.matchedCount === 1) return { ok: true, before, after };
     }
-  }
+    return undefined;
+  });
+  if (done) return done;
   const current = await getDailyPrice(db, symbol, date, { includeDeleted: true });
   return current ? { ok: false, reason: "conflict", current } : { ok: false, reason: "missing", current: null };
 }

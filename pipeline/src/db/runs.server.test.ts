@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "../test-support/db.js";
-import { emptyCounts, ensureRunIndexes, finishRun, PIPELINE_RUNS, recentRuns, startRun, type RunRecord } from "./runs.server.js";
+import { ABANDONED_AFTER_MS, emptyCounts, ensureRunIndexes, finishRun, heartbeat, markAbandonedRuns, PIPELINE_RUNS, recentRuns, startRun, type RunRecord } from "./runs.server.js";
 
 describe("pipeline run records", () => {
   const t = testDatabase();
@@ -79,4 +79,49 @@ describe("pipeline run records", () => {
     const starts = all.map((r) => r.startedAt.getTime());
     expect(starts).toEqual([...starts].sort((a, b) => b - a));
   });
+
+  describe("markAbandonedRuns", () => {
+    const alive = new Set([1001]);
+    const isAlive = (pid: number) => alive.has(pid);
+
+    it("marks a running run of this host whose pid is gone, with a sentence, and leaves live and finished runs alone", async () => {
+      const gone = await startRun(t.db, { ...base, host: "host-a", pid: 4242 });
+      const live = await startRun(t.db, { ...base, host: "host-a", pid: 1001 });
+      const done = await startRun(t.db, { ...base, host: "host-a", pid: 4343 });
+      await finishRun(t.db, done, { outcome: "success", counts: emptyCounts(), apiRequests: 0, lakeObjectsWritten: 0, lakeObjectsRead: 0 });
+      const marked = await markAbandonedRuns(t.db, { host: "host-a", isAlive });
+      expect(marked.map((r) => r._id)).toContain(gone);
+      expect(marked.map((r) => r._id)).not.toContain(live);
+      expect(await runs().findOne({ _id: gone })).toMatchObject({
+        outcome: "abandoned",
+        abandonedAt: expect.any(Date),
+        error: { kind: "AbandonedRun", message: expect.stringMatching(/never recorded an outcome and its process \(pid 4242 on host-a\) is gone/) },
+      });
+      expect(await runs().findOne({ _id: live })).toMatchObject({ outcome: "running" });
+      expect(await runs().findOne({ _id: done })).toMatchObject({ outcome: "success" });
+      expect(await runs().findOne({ _id: done })).not.toHaveProperty("error");
+    });
+
+    it("marks a run of another host only when its last heartbeat is older than ABANDONED_AFTER_MS, and never the caller's own run", async () => {
+      const quiet = await startRun(t.db, { ...base, host: "container-1", pid: 1 });
+      const beating = await startRun(t.db, { ...base, host: "container-2", pid: 1 });
+      const own = await startRun(t.db, { ...base, host: "container-3", pid: 1 });
+      const later = new Date(Date.now() + ABANDONED_AFTER_MS + 1_000);
+      await heartbeat(t.db, beating, new Date(later.getTime() - 1_000));
+      const marked = (await markAbandonedRuns(t.db, { host: "host-a", isAlive, except: own, now: later })).map((r) => r._id);
+      expect(marked).toContain(quiet);
+      expect(marked).not.toContain(beating);
+      expect(marked).not.toContain(own);
+      expect(await runs().findOne({ _id: quiet })).toMatchObject({ outcome: "abandoned", error: { message: expect.stringMatching(/no sign of life since/) } });
+      expect(await runs().findOne({ _id: own })).toMatchObject({ outcome: "running" });
+    });
+
+    it("a heartbeat touches only a running record", async () => {
+      const id = await startRun(t.db, base);
+      await finishRun(t.db, id, { outcome: "failed", counts: emptyCounts(), apiRequests: 0, lakeObjectsWritten: 0, lakeObjectsRead: 0, error: { kind: "X", message: "x" } });
+      await heartbeat(t.db, id);
+      expect(await runs().findOne({ _id: id })).not.toHaveProperty("heartbeatAt");
+    });
+  });
 });
+

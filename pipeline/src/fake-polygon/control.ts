@@ -2,7 +2,8 @@
  * Control API of the fake Polygon server under `/__fake/` (no auth, never
  * counted): lets another process (a CLI under test) read stats and queue faults.
  *   GET /__fake/stats, GET /__fake/requests, POST /__fake/reset-stats,
- *   GET|POST|DELETE /__fake/faults (POST body: a Fault or an array of Faults).
+ *   GET|POST|DELETE /__fake/faults (POST body: a Fault or an array of Faults),
+ *   POST /__fake/release (lets every request held by a "hold" fault answer).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseFault, type FaultQueue } from "./faults.js";
@@ -13,6 +14,7 @@ export interface ControlTarget {
   resetStats(): void;
   faults: FaultQueue;
   requests: ReadonlyArray<unknown>;
+  releaseHeld(): number;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -41,6 +43,8 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     case "POST /__fake/reset-stats":
       target.resetStats();
       return reply(res, { status: 200, json: { ok: true } });
+    case "POST /__fake/release":
+      return reply(res, { status: 200, json: { ok: true, released: target.releaseHeld() } });
     case "GET /__fake/faults":
       return reply(res, { status: 200, json: target.faults.pending() });
     case "DELETE /__fake/faults":

@@ -1,6 +1,9 @@
 /**
  * Fault injection for the fake Polygon server: a FIFO queue of faults, each
  * applied to the next `times` requests whose path contains `match`.
+ * "hold" keeps a request waiting until the test releases it (releaseHeld(),
+ * POST /__fake/release): a slow answer whose end the test decides, so that it
+ * can act (kill a process, break a path) while a command is mid-flight.
  */
 import { STATUS_CODES } from "node:http";
 import { MESSAGES, errorResponse, gatewayHtml, notAuthorized, type FakeResponse } from "./responses.js";
@@ -10,6 +13,7 @@ export const FAULT_KINDS = [
   "html",
   "reset",
   "delay",
+  "hold",
   "truncated",
   "invalid-json",
   "empty-results",
@@ -27,7 +31,10 @@ export interface Fault {
   kind: FaultKind;
   /** HTTP status for "status" (default 500) and "html" (default 504). */
   status?: number;
-  /** Wait for "delay" (default 1000 ms), then answer normally. */
+  /**
+   * Wait for "delay" (default 1000 ms), then answer normally. For "hold", the
+   * longest wait (default 60000 ms) if nobody releases the request first.
+   */
   delayMs?: number;
   /** "empty-results": drop `results` ("missing", default) or send `results: null`. */
   emptyForm?: "missing" | "null";
@@ -115,7 +122,7 @@ function emptied(response: FakeResponse, form: "missing" | "null"): FakeResponse
 }
 
 /**
- * The response for a faulted request ("reset" and "delay" are handled by the
+ * The response for a faulted request ("reset", "delay" and "hold" are handled by the
  * server, which owns the socket and the clock). `normal` builds the response
  * the request would have had without the fault.
  */

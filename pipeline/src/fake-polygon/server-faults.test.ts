@@ -62,6 +62,24 @@ describe("fake Polygon server: injected faults", () => {
     expect((await json(res)).resultsCount).toBeGreaterThan(0);
   });
 
+  it("'hold' keeps the request waiting until released, then answers normally; POST /__fake/release releases too", async () => {
+    fake.inject({ kind: "hold", times: 2 });
+    let answered = false;
+    const first = get(GROUPED).then((res) => ((answered = true), res));
+    while (fake.held === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(answered).toBe(false);
+    expect(fake.releaseHeld()).toBe(1);
+    const res = await first;
+    expect(res.status).toBe(200);
+    expect((await json(res)).resultsCount).toBeGreaterThan(0);
+
+    const second = get(GROUPED);
+    while (fake.held === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await json(await fetch(`${fake.url}/__fake/release`, { method: "POST" }))).toEqual({ ok: true, released: 1 });
+    expect((await second).status).toBe(200);
+    expect(fake.held).toBe(0);
+  });
+
   it("'truncated' sends 200 with half of the normal body, and 'invalid-json' sends 200 with a non-JSON body", async () => {
     const normal = await (await get(GROUPED)).text();
     fake.inject({ kind: "truncated", times: 1 });

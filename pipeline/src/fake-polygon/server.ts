@@ -63,6 +63,10 @@ export interface FakePolygon {
   resetStats(): void;
   inject(fault: Fault): void;
   clearFaults(): void;
+  /** Requests waiting on a "hold" fault right now. */
+  readonly held: number;
+  /** Lets every held request answer (normally); returns how many there were. */
+  releaseHeld(): number;
 }
 
 type Handler = (ctx: RouteContext, params: string[]) => FakeResponse;
@@ -130,6 +134,13 @@ export async function startFakePolygon(options: FakePolygonOptions = {}): Promis
   let total = 0;
   const closing = new AbortController();
   let nextUrlBase = "";
+  let holds: Array<() => void> = [];
+  const releaseHeld = (): number => {
+    const released = holds;
+    holds = [];
+    for (const release of released) release();
+    return released.length;
+  };
 
   const resetStats = (): void => {
     requests.length = 0;
@@ -167,13 +178,22 @@ export async function startFakePolygon(options: FakePolygonOptions = {}): Promis
       return;
     }
     if (fault?.kind === "delay") await sleep(fault.delayMs ?? 1000, undefined, { signal: closing.signal });
+    if (fault?.kind === "hold") {
+      const limit = new AbortController();
+      const released = new Promise<void>((resolve) => holds.push(resolve));
+      try {
+        await Promise.race([released, sleep(fault.delayMs ?? 60_000, undefined, { signal: AbortSignal.any([closing.signal, limit.signal]) })]);
+      } finally {
+        limit.abort();
+      }
+    }
     send(res, fault ? applyFault(fault, requestId, normal) : normal());
   }
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://fake-polygon.invalid");
     const work = url.pathname.startsWith("/__fake/")
-      ? handleControl(req, res, url, { stats, resetStats, faults, requests })
+      ? handleControl(req, res, url, { stats, resetStats, faults, requests, releaseHeld })
       : handleApi(req, res, url);
     work.catch((err: unknown) => {
       if (closing.signal.aborted || res.headersSent || res.destroyed) return;
@@ -209,5 +229,9 @@ export async function startFakePolygon(options: FakePolygonOptions = {}): Promis
     resetStats,
     inject: (fault: Fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
+    get held() {
+      return holds.length;
+    },
+    releaseHeld,
   };
 }

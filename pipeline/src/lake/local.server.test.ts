@@ -58,8 +58,9 @@ describe("local lake", () => {
     expect((err as LakeError).message).toMatch(new RegExp(`^could not write lake object ${key} in local folder .*: EISDIR`));
     expect(await lake.exists(key)).toBe(false);
     expect(await lake.list("")).toEqual([]);
-    // No temp file is left behind either.
+    // No temp file is left behind either, nor the metadata placed just before the body failed.
     expect((await filesIn(path.dirname(fileOf(key)))).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    expect(await filesIn(path.dirname(fileOf(key)))).not.toContain(`${path.basename(fileOf(key))}.meta.json`);
   });
 
   it.skipIf(isRoot)("a read-only folder makes put fail with a LakeError and keeps the old object whole", async () => {

@@ -21,11 +21,11 @@ function failure(verb: string, key: string, where: string, err: unknown): LakeEr
 }
 
 /**
- * Writes `data` to `target` atomically: a temp file in the same directory
- * (same filesystem, so rename is atomic on POSIX), fsync'd, then renamed over
- * `target`. On any failure the temp file is removed and `target` is untouched.
+ * Writes `data` to a new temp file beside `target` (same directory, so the
+ * later rename is atomic on POSIX) and fsyncs it. Returns the temp file's
+ * path; on failure nothing is left behind.
  */
-async function writeAtomic(target: string, data: Uint8Array): Promise<void> {
+async function writeTemp(target: string, data: Uint8Array): Promise<string> {
   const tmp = `${target}${TMP_MARKER}${process.pid}-${randomBytes(6).toString("hex")}`;
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
@@ -33,13 +33,16 @@ async function writeAtomic(target: string, data: Uint8Array): Promise<void> {
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
-    handle = undefined;
-    await rename(tmp, target);
+    return tmp;
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isFile() ?? false;
 }
 
 /** Makes the renames themselves durable. Best effort: not every platform can fsync a directory. */
@@ -81,9 +84,18 @@ export class LocalLake implements Lake {
 
   async put(key: string, body: Uint8Array, meta: ObjectMeta): Promise<void> {
     const final = this.fileOf(key);
+    const metaFinal = `${final}${META_SUFFIX}`;
     const dir = path.dirname(final);
+    const temps: string[] = [];
     try {
       await mkdir(dir, { recursive: true });
+      // Both temp files are written and fsync'd before either is renamed, so
+      // a full disk, a quota or a permission error fails while nothing is
+      // visible under a final name.
+      const metaTmp = await writeTemp(metaFinal, Buffer.from(`${JSON.stringify(meta, null, 2)}\n`, "utf8"));
+      temps.push(metaTmp);
+      const bodyTmp = await writeTemp(final, body);
+      temps.push(bodyTmp);
       // Order matters. The sidecar is renamed into place BEFORE the body, so
       // whenever a body exists under its final name its metadata exists too.
       // A crash between the two renames leaves at worst a sidecar without a
@@ -92,10 +104,21 @@ export class LocalLake implements Lake {
       // without metadata, which readers would have to treat as corrupt.
       // (On an overwrite, that same window pairs the new sidecar with the old
       // body; the caller's sha256 field in the metadata exposes it.)
-      await writeAtomic(`${final}${META_SUFFIX}`, Buffer.from(`${JSON.stringify(meta, null, 2)}\n`, "utf8"));
-      await writeAtomic(final, body);
+      await rename(metaTmp, metaFinal);
+      temps.shift();
+      try {
+        await rename(bodyTmp, final);
+        temps.shift();
+      } catch (err) {
+        // The body could not take its place (e.g. a directory in the way):
+        // take back the sidecar just placed, unless it describes an older
+        // body, so that a failed put leaves no orphaned metadata.
+        if (!(await isFile(final))) await rm(metaFinal, { force: true }).catch(() => undefined);
+        throw err;
+      }
       await syncDir(dir);
     } catch (err) {
+      for (const tmp of temps) await rm(tmp, { force: true }).catch(() => undefined);
       throw failure("write", key, this.description, err);
     }
   }

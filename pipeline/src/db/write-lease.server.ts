@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Db } from "mongodb";
+import { DatabaseError } from "../errors.js";
+
+/**
+ * A short exclusive lease on the guarded writes to `daily_prices`: the
+ * pipeline's "only while it is still the pipeline's record" updates and a
+ * person's "only if unchanged since I looked" edits, deletes and restores.
+ *
+ * Why: on MongoDB a single-document update is atomic, so the condition in its
+ * filter and the change are one step. On the embedded FerretDB 1.24 (SQLite)
+ * they are not: an update reads the matching document, applies the change in
+ * memory and writes the whole document back by _id. A person's edit that
+ * committed between that read and that write was silently overwritten by the
+ * pipeline's values (tests/reliability/manual-race.test.ts found it). An
+ * insert into a unique index is atomic on both servers, so the lease is one
+ * document in `write_leases` with a unique `name`. Plain inserts of new
+ * records need no lease: the unique (symbol, date) index settles those races.
+ *
+ * A holder that dies leaves its lease behind until `expiresAt`; the next
+ * writer then removes that lease (by its own random _id, so never a newer
+ * one) and takes its place. Holds are short (one edit, or up to
+ * MAX_HELD_UPDATES pipeline updates), far below LEASE_MS.
+ */
+export const WRITE_LEASES = "write_leases";
+
+const NAME = "daily_prices";
+const LEASE_MS = 30_000;
+const WAIT_MS = 30_000;
+/** The most pipeline updates sent under one hold, so a person's edit never waits long. */
+export const MAX_HELD_UPDATES = 100;
+
+interface Lease {
+  _id: string;
+  name: string;
+  holder: string;
+  takenAt: Date;
+  expiresAt: Date;
+}
+
+// One index creation per database per process (createIndex is idempotent, but costs a round trip).
+const indexed = new WeakMap<Db, Promise<unknown>>();
+
+function ensureLeaseIndex(db: Db): Promise<unknown> {
+  let done = indexed.get(db);
+  if (!done) {
+    done = db.collection<Lease>(WRITE_LEASES).createIndex({ name: 1 }, { name: "name_unique", unique: true });
+    done.catch(() => indexed.delete(db));
+    indexed.set(db, done);
+  }
+  return done;
+}
+
+const isDuplicateKey = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: unknown }).code === 11000;
+
+/** Runs `fn` while holding the `daily_prices` write lease; waits up to WAIT_MS for it. */
+export async function withWriteLease<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  await ensureLeaseIndex(db);
+  const leases = db.collection<Lease>(WRITE_LEASES);
+  const id = randomUUID();
+  const deadline = Date.now() + WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    const now = new Date();
+    try {
+      await leases.insertOne({ _id: id, name: NAME, holder: `${hostname()}:${process.pid}`, takenAt: now, expiresAt: new Date(now.getTime() + LEASE_MS) });
+      break;
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e;
+    }
+    const current = await leases.findOne({ name: NAME });
+    if (current && current.expiresAt.getTime() < Date.now()) {
+      await leases.deleteOne({ _id: current._id }); // its holder died while holding it
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new DatabaseError(`the daily_prices records stayed locked for over ${WAIT_MS / 1000} s by ${current?.holder ?? "another writer"}; try again`);
+    }
+    await sleep(Math.min(5 * 2 ** attempt, 100));
+  }
+  try {
+    return await fn();
+  } finally {
+    // If this fails (the database went away), the lease simply expires.
+    await leases.deleteOne({ _id: id }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Two commands for the same data started at the same moment. There is no
+ * lock (docs/decisions/050-failure-handling.md): both do the work, the lake
+ * takes the same object twice by atomic renames, and the unique (symbol, date)
+ * index lets exactly one of them insert each record while the other finds it
+ * there. Both must exit 0, and between them insert every record exactly once.
+ */
+import { describe, expect, it } from "vitest";
+import { isOtcTicker, syntheticUniverse } from "../../src/fake-polygon/synthetic.js";
+import { describeRun, hasStackTrace, useE2eWorld } from "../e2e/harness.js";
+import { expectInvariants, type RunTruth } from "./invariants.js";
+import { spawnCli, type FinishedCli } from "./support.js";
+
+const UNIVERSE = 600;
+const LISTED = syntheticUniverse(UNIVERSE).filter((t) => !isOtcTicker(t));
+const w = await useE2eWorld({ name: "rel_twice", fake: { universeSize: UNIVERSE, rangePageSize: 50, today: () => "2026-01-15" }, tickers: "*" });
+const truths: RunTruth[] = [];
+
+/** Starts the same command twice at once and waits for both. */
+async function twice(args: string[]): Promise<[FinishedCli, FinishedCli]> {
+  const a = spawnCli(w, args);
+  const b = spawnCli(w, args);
+  return Promise.all([a.done, b.done]);
+}
+
+function expectCleanSuccess(r: FinishedCli) {
+  expect(r.code, describeRun(r)).toBe(0);
+  expect(hasStackTrace(r.stderr), r.stderr).toBe(false);
+  expect(r.stderr).not.toMatch(/unexpected error|E11000|duplicate key/i);
+  truths.push({ runId: r.json().runId, outcome: "success" });
+  return r.json().counts as { valid: number; inserted: number; updated: number; unchanged: number };
+}
+
+describe("two `run` processes for the same date started together", () => {
+  it("both exit 0 and insert each of the day's records exactly once between them", async () => {
+    const date = "2025-01-06";
+    const [a, b] = await twice(["run", "--date", date, "--json"]);
+    const ca = expectCleanSuccess(a);
+    const cb = expectCleanSuccess(b);
+    for (const c of [ca, cb]) {
+      expect(c.valid).toBe(LISTED.length);
+      expect(c.inserted + c.unchanged).toBe(LISTED.length);
+      expect(c.updated).toBe(0);
+    }
+    expect(ca.inserted + cb.inserted).toBe(LISTED.length);
+    await expectInvariants({ db: w.db, complete: { symbols: LISTED, from: date, to: date }, lake: { dir: w.lakeDir }, runs: truths });
+  });
+});
+
+describe("two back-fills of the same range started together", () => {
+  it("both exit 0, the lake holds each page once and whole, and each record is inserted once between them", async () => {
+    const tickers = ["AAPL", "MSFT"];
+    const [a, b] = await twice(["backfill", "--from", "2024-01-02", "--to", "2024-06-28", "--tickers", tickers.join(","), "--json"]);
+    const ca = expectCleanSuccess(a);
+    const cb = expectCleanSuccess(b);
+    expect(ca.inserted + cb.inserted).toBe(2 * 124);
+    await expectInvariants({ db: w.db, complete: { symbols: tickers, from: "2024-01-02", to: "2024-06-28" }, lake: { dir: w.lakeDir }, runs: truths });
+  });
+});
