@@ -108,6 +108,13 @@ describe("loadConfig errors", () => {
     ["MONGODB_URI", "mongodb://"],
     ["MONGODB_DB", "a".repeat(64)],
     ["LAKE_URI", "gs://"],
+    ["LAKE_URI", "s3://bucket/lake"],
+    ["LAKE_URI", "file://relative/lake"],
+    ["LAKE_URI", "gs://stock-lake/../escape"],
+    ["LAKE_URI", "GS://Upper_Case"],
+    ["MONGODB_URI", "mongodb://127.0.0.1:99999999/"],
+    ["MONGODB_URI", "mongodb://127.0.0.1/?$where=1"],
+    ["MONGODB_URI", "mongodb://user:p%zz@127.0.0.1/"],
   ])("%s=%j is refused", (name, value) => {
     expect(configErrorOf({ POLYGON_API_KEY: KEY, [name]: value }).issues).toEqual([expect.stringMatching(new RegExp(`^${name} `))]);
   });

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { MongoClient } from "mongodb";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { openLake } from "./lake/lake.js";
 
 /**
  * The one configuration schema (ARCHITECTURE.md "Configuration"). Parsed once
@@ -44,7 +46,9 @@ export const tickerListSchema = z
     const list = [...new Set(s.split(",").map((t) => t.trim()).filter(Boolean))];
     const bad = list.filter((t) => !TICKER.test(t));
     if (list.length === 0) ctx.addIssue({ code: "custom", message: "must list at least one ticker, or be *" });
-    if (bad.length) ctx.addIssue({ code: "custom", message: `has invalid ticker(s): ${bad.slice(0, 5).join(", ")}` });
+    // Cut long ones short: a hostile value must not flood the one-line error.
+    const shown = bad.slice(0, 5).map((t) => (t.length > 24 ? `${t.slice(0, 24)}… (${t.length} characters)` : t));
+    if (bad.length) ctx.addIssue({ code: "custom", message: `has invalid ticker(s): ${shown.join(", ")}` });
     return list;
   });
 
@@ -60,10 +64,10 @@ const envSchema = z.object({
     .max(20)
     .default(5),
   POLYGON_RETRY_BASE_MS: positiveNumber("POLYGON_RETRY_BASE_MS", 600_000).default(2_000),
-  MONGODB_URI: optionalText.refine(
-    (s) => s === undefined || /^mongodb(\+srv)?:\/\/[^/\s]+/.test(s),
-    "MONGODB_URI must start with mongodb:// or mongodb+srv:// and name a host",
-  ),
+  MONGODB_URI: optionalText.superRefine((s, ctx) => {
+    const problem = s === undefined ? undefined : mongoUriProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   MONGODB_DB: z
     .string()
     .trim()
@@ -73,7 +77,10 @@ const envSchema = z.object({
     .string()
     .trim()
     .min(1)
-    .refine((s) => !s.startsWith("gs://") || /^gs:\/\/[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(s), "LAKE_URI gs:// must name a valid bucket")
+    .superRefine((s, ctx) => {
+      const problem = lakeUriProblem(s);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .default("./.data/lake"),
   GCS_API_ENDPOINT: httpUrl("GCS_API_ENDPOINT").optional(),
   GOOGLE_APPLICATION_CREDENTIALS: optionalText,
@@ -82,6 +89,32 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default("./.data"),
   ALLOW_SYNTHETIC_DATA: z.enum(["true", "false", ""]).default("false"),
 });
+
+/**
+ * Why the driver would refuse this URI (a bad port, option or escape), or
+ * undefined. The constructor only parses: nothing connects, no DNS.
+ */
+function mongoUriProblem(uri: string): string | undefined {
+  if (!/^mongodb(\+srv)?:\/\/[^/\s]+/.test(uri)) return "MONGODB_URI must start with mongodb:// or mongodb+srv:// and name a host";
+  try {
+    new MongoClient(uri);
+    return undefined;
+  } catch (e) {
+    const reason = redactMongoUri(redact(e instanceof Error ? e.message : String(e), secretValues(undefined, uri)));
+    return `MONGODB_URI is not a valid connection string (${reason.split("\n")[0]!.slice(0, 200)})`;
+  }
+}
+
+/** Why openLake would refuse this LAKE_URI (scheme, bucket, prefix), or undefined. Opening touches nothing. */
+function lakeUriProblem(uri: string): string | undefined {
+  if (/^gs:\/\//i.test(uri) && !/^gs:\/\/[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(uri)) return "LAKE_URI gs:// must name a valid bucket";
+  try {
+    openLake(uri);
+    return undefined;
+  } catch (e) {
+    return `LAKE_URI ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
 
 export type TickerSelection = string[] | "*";
 
@@ -174,8 +207,17 @@ function secretValues(apiKey: string | undefined, mongoUri: string | undefined):
   const out: string[] = [];
   if (apiKey) out.push(apiKey);
   const password = mongoUri?.match(/^mongodb(?:\+srv)?:\/\/[^:@/]+:([^@/]+)@/)?.[1];
-  if (password) out.push(password, decodeURIComponent(password));
+  if (password) out.push(password, safeDecode(password));
   return out.filter((s) => s.length >= 4);
+}
+
+/** A malformed escape (p%zz) is left as it is: the driver refuses such a URI, naming the problem. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** A MongoDB URI safe to print: the password is replaced. */

@@ -3,6 +3,7 @@ import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/
 import { RemixServer } from "@remix-run/react";
 import { renderToPipeableStream } from "react-dom/server";
 import { EnvError, getEnv } from "~/env.server";
+import { discardBody } from "~/form.server";
 
 // Validate the configuration when the server loads the build, not at the first
 // request: a bad value stops the start with every problem listed.
@@ -16,8 +17,19 @@ try {
 
 const ABORT_DELAY = 5_000;
 
+/**
+ * A body no action read (a post to a page without a form: 405) is read to its
+ * end before answering, so the client's next request on the connection is not
+ * reset. The same for Remix's data requests.
+ */
+export async function handleDataRequest(response: Response, { request }: { request: Request }) {
+  await discardBody(request);
+  return response;
+}
+
 /** Renders the whole page before sending it (no deferred data here, so nothing to stream). */
-export default function handleRequest(request: Request, status: number, headers: Headers, remixContext: EntryContext) {
+export default async function handleRequest(request: Request, status: number, headers: Headers, remixContext: EntryContext) {
+  await discardBody(request);
   return new Promise<Response>((resolve, reject) => {
     let failed = false;
     const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />, {

@@ -90,4 +90,38 @@ describe("CSRF", () => {
     expect(safeRedirectPath("https://evil.example")).toBe("/");
     expect(safeRedirectPath("/\\evil.example")).toBe("/");
   });
+
+  it("redirects refuse what a browser would read as another site, or what would break the header", () => {
+    for (const to of ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=y", " /records", "/re cords", "x".repeat(3000)]) expect(safeRedirectPath(to), JSON.stringify(to)).toBe("/");
+    expect(safeRedirectPath("/chart/€?a=b#c")).toBe("/chart/%E2%82%AC?a=b#c");
+    expect(safeRedirectPath("/%2F%2Fevil.example")).toBe("/%2F%2Fevil.example");
+  });
+});
+
+describe("reading a posted form", () => {
+  async function editorRequest(body: BodyInit, contentType?: string): Promise<Request> {
+    const s = await storage.getSession();
+    s.set("user", "editor");
+    const cookie = (await storage.commitSession(s)).split(";")[0]!;
+    return new Request("http://localhost/records/new", { method: "POST", body, headers: { Cookie: cookie, ...(contentType ? { "Content-Type": contentType } : {}) } });
+  }
+  const urlencoded = "application/x-www-form-urlencoded";
+
+  it.each([
+    ["JSON", "{}", "application/json", 415],
+    ["plain text", "a=1", "text/plain", 415],
+    ["no content type", new Uint8Array([97, 61, 49]), undefined, 415],
+    ["a body over 64 KB", `a=${"x".repeat(70_000)}`, urlencoded, 413],
+    ["multipart without a boundary", "--x--", "multipart/form-data", 400],
+    ["a field in bracket syntax", "symbol%5B%24ne%5D=x", urlencoded, 400],
+    ["a field sent twice", "symbol=A&symbol=B", urlencoded, 400],
+    ["__proto__ as a field", "__proto__=x", urlencoded, 400],
+  ] as const)("%s is refused (4xx) before the CSRF check", async (_what, body, type, status) => {
+    expect(await statusOf(requireEditorWrite(await editorRequest(body, type), storage))).toBe(status);
+  });
+
+  it("a visitor's write is refused with 401 whatever its body", async () => {
+    const request = new Request("http://localhost/records/new", { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
+    expect(await statusOf(requireEditorWrite(request, storage))).toBe(401);
+  });
 });

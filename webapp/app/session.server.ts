@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { createCookieSessionStorage, json, redirect, type Session, type SessionStorage } from "@remix-run/node";
 import { getEnv } from "~/env.server";
+import { discardBody, readForm } from "~/form.server";
 import { safeEqual } from "~/password.server";
 
 export interface SessionData {
@@ -75,10 +76,10 @@ function refuse(status: 401 | 403, message: string): never {
   throw json({ message }, { status });
 }
 
-/** Rejects any action whose form lacks the session's CSRF token (403). Returns the form. */
+/** Rejects any action whose form lacks the session's CSRF token (403), or is not a plain form (see readForm). Returns the form. */
 export async function requireCsrf(request: Request, storage = sessionStorage()): Promise<{ session: AppSession; form: FormData }> {
   const session = await getSession(request, storage);
-  const form = await request.formData();
+  const form = await readForm(request);
   if (!verifyCsrf(session, form)) {
     refuse(403, "This form is out of date or did not come from this site (the CSRF check failed): reload the page and try again.");
   }
@@ -86,14 +87,19 @@ export async function requireCsrf(request: Request, storage = sessionStorage()):
 }
 
 /**
- * For every action that writes: a signed-in editor (else 401) and a valid
- * CSRF token (else 403). Thrown refusals mean the action stops before writing.
+ * For every action that writes: a signed-in editor (else 401), a plain form
+ * (else 400/413/415, see readForm) and a valid CSRF token (else 403). Thrown
+ * refusals mean the action stops before writing; the body of a visitor's
+ * write is thrown away unparsed.
  */
 export async function requireEditorWrite(request: Request, storage = sessionStorage()): Promise<{ user: string; session: AppSession; form: FormData }> {
   const session = await getSession(request, storage);
-  const form = await request.formData();
   const user = session.get("user");
-  if (!user) refuse(401, "Only a signed-in editor can change records: sign in first.");
+  if (!user) {
+    await discardBody(request);
+    refuse(401, "Only a signed-in editor can change records: sign in first.");
+  }
+  const form = await readForm(request);
   if (!verifyCsrf(session, form)) {
     refuse(403, "This form is out of date or did not come from this site (the CSRF check failed): reload the page and try again.");
   }
@@ -121,9 +127,22 @@ export async function redirectWithNotice(session: AppSession, to: string, notice
   return redirect(to, { headers: { "Set-Cookie": await storage.commitSession(session) } });
 }
 
-/** Only same-site paths: `/x` but not `//evil.example` or `https://…`. */
+/**
+ * Only same-site paths: `/x` but not `//evil.example`, `https://…`, or what a
+ * browser reads as another site (`/\\evil`, `/\t/evil`: URL parsing drops tabs
+ * and newlines); control characters would also break the Location header.
+ */
 export function safeRedirectPath(to: unknown, fallback = "/"): string {
-  return typeof to === "string" && to.startsWith("/") && !to.startsWith("//") && !to.startsWith("/\\") ? to : fallback;
+  if (typeof to !== "string" || !to.startsWith("/") || to.length > 2000 || /[\x00-\x20\x7f\\]/.test(to)) return fallback;
+  const base = "http://this.site";
+  let resolved: URL;
+  try {
+    resolved = new URL(to, base);
+  } catch {
+    return fallback;
+  }
+  // Percent-encoded as the URL parser writes it: a header value must be ASCII.
+  return resolved.origin === base ? `${resolved.pathname}${resolved.search}${resolved.hash}` : fallback;
 }
 
 /** For the pages of write forms: a visitor is sent to sign in first, then back. */

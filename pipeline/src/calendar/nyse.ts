@@ -28,6 +28,13 @@
 /** A New York calendar date, `YYYY-MM-DD`. */
 export type IsoDate = string;
 
+/**
+ * The first date the CLI and the web app accept: the calendar is checked
+ * against NYSE's lists from 2000 on (decision 002), and neither feed has bars
+ * before it. Earlier dates are refused as input, not looked up.
+ */
+export const EARLIEST_DATE: IsoDate = "2000-01-01";
+
 /** What the NYSE does on one calendar date. */
 export interface MarketDay {
   date: IsoDate;

@@ -21,6 +21,11 @@ function checkRange(from: string, to: string): void {
   if (from > to) throw new ConfigError(`--from ${from} is after --to ${to}`);
 }
 
+/** A back-fill is one request chain per ticker, so it needs a list; the CLI checks this before opening a run. */
+export function checkBackfillTickers(tickers: TickerSelection): asserts tickers is string[] {
+  if (tickers === "*") throw new ConfigError("backfill needs a ticker list (--tickers A,B or TICKERS): * would mean one request per US ticker");
+}
+
 /**
  * Per-ticker range aggregates, one request per ticker per 50,000 bars,
  * following next_url. Pages already in the lake are not fetched again, so a
@@ -28,7 +33,7 @@ function checkRange(from: string, to: string): void {
  */
 export async function backfill(ctx: Context, args: RangeArgs): Promise<CommandResult> {
   checkRange(args.from, args.to);
-  if (args.tickers === "*") throw new ConfigError("backfill needs a ticker list (--tickers A,B or TICKERS): * would mean one request per US ticker");
+  checkBackfillTickers(args.tickers);
   const latest = latestCompletedSession(new Date());
   let to = args.to;
   if (to > latest) {

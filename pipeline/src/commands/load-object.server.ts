@@ -1,6 +1,7 @@
 import { upsertPipelineBars } from "../db/daily-prices.server.js";
 import { quarantineRows } from "../db/quarantine.server.js";
 import type { ObjectMeta } from "../lake/lake.js";
+import { isValidSymbol } from "../model/daily-price.js";
 import type { RawResponse } from "../polygon/client.server.js";
 import { parseAggregates, type ParseOptions } from "../transform/bars.js";
 import type { Context } from "./context.server.js";
@@ -46,7 +47,8 @@ export async function loadObject(
   ctx.counts.valid += parsed.bars.length;
   ctx.counts.rejected += parsed.rejects.length;
   for (const r of parsed.rejects.slice(0, 5)) {
-    ctx.log(`rejected row ${r.index} of ${key} (${r.symbol ?? "?"} ${r.date ?? "?"}): ${r.reasons.join("; ")}`);
+    // The symbol is whatever the object held: printed only if it is one, so no line can be forged or flooded.
+    ctx.log(`rejected row ${r.index} of ${key} (${isValidSymbol(r.symbol) ? r.symbol : "?"} ${r.date ?? "?"}): ${r.reasons.join("; ")}`);
   }
   if (parsed.rejects.length > 5) ctx.log(`… and ${parsed.rejects.length - 5} more rejected rows of ${key}`);
   await quarantineRows(ctx.db, key, parsed.rejects, ctx.runId);

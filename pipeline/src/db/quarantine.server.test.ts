@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "../test-support/db.js";
 import { parseAggregates, type RejectedRow } from "../transform/bars.js";
-import { ensureQuarantineIndexes, listQuarantine, QUARANTINE, quarantineRows, type QuarantinedRow } from "./quarantine.server.js";
+import { ensureQuarantineIndexes, listQuarantine, MAX_ROW_JSON, QUARANTINE, quarantineRows, type QuarantinedRow } from "./quarantine.server.js";
 
 const OBJECT = "raw/polygon/grouped/date=2024-03-11/grouped.json";
 const GROUPED_STAMP = Date.UTC(2024, 2, 11, 20); // 2024-03-11 16:00 EDT
@@ -75,6 +75,18 @@ describe("quarantine", () => {
     const doc = { lakeObject: "raw/dup.json", rowIndex: 0, symbol: null, date: null, reasons: [], rowJson: "null", runId: "r", quarantinedAt: new Date() };
     await quarantine().insertOne({ ...doc });
     await expect(quarantine().insertOne({ ...doc })).rejects.toMatchObject({ code: 11000 });
+  });
+
+  it("a row too deep or too big for a document is kept as a bounded JSON note, so the load does not fail", async () => {
+    const deep = rejectsOf(`{"status":"OK","results":[${"[".repeat(100_000)}${"]".repeat(100_000)}]}`);
+    const huge = rejectsOf(`{"status":"OK","results":[{"T":"AAPL","o":"${"9".repeat(1_000_000)}","t":${GROUPED_STAMP}}]}`);
+    await quarantineRows(t.db, "raw/deep.json", deep, "run-d");
+    await quarantineRows(t.db, "raw/huge.json", huge, "run-h");
+    const deepDoc = await quarantine().findOne({ lakeObject: "raw/deep.json" });
+    expect(JSON.parse(deepDoc!.rowJson)).toEqual({ unstorableRow: expect.stringMatching(/could not be written as JSON/) });
+    const hugeDoc = await quarantine().findOne({ lakeObject: "raw/huge.json" });
+    expect(JSON.parse(hugeDoc!.rowJson)).toMatchObject({ unstorableRow: expect.stringMatching(/is 1000\d+ characters of JSON/), start: expect.stringMatching(/^\{"T":"AAPL","o":"999/) });
+    expect(hugeDoc!.rowJson.length).toBeLessThan(MAX_ROW_JSON + 200);
   });
 
   it("nothing to quarantine is not an error and writes nothing", async () => {

@@ -1,4 +1,4 @@
-import type { Db } from "mongodb";
+import { MongoBulkWriteError, type Db } from "mongodb";
 import type { RejectedRow } from "../transform/bars.js";
 import { ensureIndexes } from "./indexes.server.js";
 
@@ -21,22 +21,57 @@ export async function ensureQuarantineIndexes(db: Db): Promise<void> {
   await ensureIndexes(db.collection(QUARANTINE), [{ key: { lakeObject: 1, rowIndex: 1 }, options: { name: "object_row_unique", unique: true } }]);
 }
 
-/** Upserts by (lake object, row index), so re-running a load does not pile up copies. */
+/** A rejected symbol longer than this is cut: valid ones have at most 20 characters. */
+const MAX_SYMBOL = 64;
+/** Rows are kept whole up to this size; a hand-edited object may hold far bigger ones. */
+export const MAX_ROW_JSON = 16 * 1024;
+
+/**
+ * The row as JSON text, always valid JSON and at most about MAX_ROW_JSON
+ * long: a row too big (a document may not pass 16 MB) or too deeply nested
+ * to serialise is replaced by a note saying so, with the start of its text.
+ */
+export function rowJsonOf(row: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(row) ?? "null";
+  } catch (e) {
+    return JSON.stringify({ unstorableRow: `the row could not be written as JSON (${(e as Error).message})` });
+  }
+  if (text.length <= MAX_ROW_JSON) return text;
+  return JSON.stringify({ unstorableRow: `the row is ${text.length} characters of JSON; its start is kept`, start: text.slice(0, MAX_ROW_JSON) });
+}
+
+/**
+ * Upserts by (lake object, row index), so re-running a load does not pile up
+ * copies. Two commands quarantining the same row at once can both try the
+ * insert; the unique index refuses one (E11000), whose second attempt then
+ * finds the row and updates it.
+ */
 export async function quarantineRows(db: Db, lakeObject: string, rows: readonly RejectedRow[], runId: string): Promise<void> {
   if (rows.length === 0) return;
   const now = new Date();
-  await db.collection<QuarantinedRow>(QUARANTINE).bulkWrite(
-    rows.map((r) => ({
-      updateOne: {
-        filter: { lakeObject, rowIndex: r.index },
-        update: {
-          $set: { symbol: r.symbol ?? null, date: r.date ?? null, reasons: r.reasons, rowJson: JSON.stringify(r.row) ?? "null", runId, quarantinedAt: now },
-        },
-        upsert: true,
+  const ops = rows.map((r) => ({
+    updateOne: {
+      filter: { lakeObject, rowIndex: r.index },
+      update: {
+        $set: { symbol: r.symbol?.slice(0, MAX_SYMBOL) ?? null, date: r.date ?? null, reasons: r.reasons, rowJson: rowJsonOf(r.row), runId, quarantinedAt: now },
       },
-    })),
-    { ordered: false },
-  );
+      upsert: true,
+    },
+  }));
+  try {
+    await db.collection<QuarantinedRow>(QUARANTINE).bulkWrite(ops, { ordered: false });
+  } catch (e) {
+    if (!onlyDuplicateKeys(e)) throw e;
+    await db.collection<QuarantinedRow>(QUARANTINE).bulkWrite(ops, { ordered: false });
+  }
+}
+
+function onlyDuplicateKeys(e: unknown): boolean {
+  if (!(e instanceof MongoBulkWriteError)) return false;
+  const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+  return errors.length > 0 && errors.every((w) => w.code === 11000);
 }
 
 export function listQuarantine(db: Db, limit = 50): Promise<QuarantinedRow[]> {

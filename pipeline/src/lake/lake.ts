@@ -59,9 +59,16 @@ export function openLake(uri: string, opts: OpenLakeOptions = {}): Lake {
       return new GcsLake(createStorage({ apiEndpoint: opts.gcsApiEndpoint, projectId: opts.projectId }), bucket, prefix, opts.gcsApiEndpoint);
     });
   } else if (/^file:\/\//i.test(trimmed)) {
-    backend = new LocalLake(fileURLToPath(trimmed));
+    let root: string;
+    try {
+      root = fileURLToPath(trimmed);
+    } catch (e) {
+      // e.g. file://relative/path: "relative" would be a host name.
+      throw new ConfigError(`"${trimmed}" is not a file URL of a local folder (${(e as Error).message}): write file:///absolute/path or a plain path`);
+    }
+    backend = new LocalLake(root);
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
-    throw new ConfigError(`unsupported lake URI "${trimmed}": use a local path or gs://bucket[/prefix]`);
+    throw new ConfigError(`"${trimmed}" is not a supported lake URI: use a local path, file:///path or gs://bucket[/prefix]`);
   } else {
     backend = new LocalLake(path.resolve(process.cwd(), trimmed));
   }

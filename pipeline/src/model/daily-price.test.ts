@@ -50,6 +50,13 @@ describe("priceProblems", () => {
     expect(priceProblems({ ...VALID, high: value })).toEqual([{ field: "high", message: "high must be greater than 0" }]);
   });
 
+  it("prices above 1e13, volumes above 1e15 and transactions beyond the safe integers are refused as absurd", () => {
+    expect(priceProblems({ ...VALID, high: 1e308 })).toEqual([{ field: "high", message: "high must be at most 10,000,000,000,000" }]);
+    expect(priceProblems({ ...VALID, volume: 1e20, vwap: 1e14 }).map((p) => p.message)).toEqual(["volume must be at most 1,000,000,000,000,000", "vwap must be at most 10,000,000,000,000"]);
+    expect(priceProblems({ ...VALID, transactions: 2 ** 60 }).map((p) => p.field)).toEqual(["transactions"]);
+    expect(priceProblems({ open: 1e13, high: 1e13, low: 1e13, close: 1e13, volume: 1e15 })).toEqual([]);
+  });
+
   it("negative volume must be 0 or more", () => {
     expect(priceProblems({ ...VALID, volume: -1 })).toEqual([{ field: "volume", message: "volume must be 0 or more" }]);
   });

@@ -64,6 +64,14 @@ export function fromStoredDate(d: Date): string {
 const isPositive = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n > 0;
 
 /**
+ * Upper bounds that no real bar comes near (split-adjusted prices of stocks
+ * after many reverse splits reach about 1e10) but that keep absurd input out:
+ * up to 1e13 a double still holds a price to the cent.
+ */
+export const MAX_PRICE = 1e13;
+export const MAX_VOLUME = 1e15;
+
+/**
  * Every reason the values break the record's rules; empty when valid.
  * Field names are the stored ones so forms can map them to inputs.
  */
@@ -73,12 +81,15 @@ export function priceProblems(v: Partial<Record<keyof PriceValues, unknown>>): {
     if (v[f] === undefined || v[f] === null) out.push({ field: f, message: `${f} is required` });
     else if (typeof v[f] !== "number" || !Number.isFinite(v[f])) out.push({ field: f, message: `${f} must be a number` });
     else if (!isPositive(v[f])) out.push({ field: f, message: `${f} must be greater than 0` });
+    else if (v[f] > MAX_PRICE) out.push({ field: f, message: `${f} must be at most ${MAX_PRICE.toLocaleString("en-US")}` });
   }
   if (v.volume === undefined || v.volume === null) out.push({ field: "volume", message: "volume is required" });
   else if (typeof v.volume !== "number" || !Number.isFinite(v.volume)) out.push({ field: "volume", message: "volume must be a number" });
   else if (v.volume < 0) out.push({ field: "volume", message: "volume must be 0 or more" });
+  else if (v.volume > MAX_VOLUME) out.push({ field: "volume", message: `volume must be at most ${MAX_VOLUME.toLocaleString("en-US")}` });
   if (v.vwap !== undefined && !isPositive(v.vwap)) out.push({ field: "vwap", message: "vwap must be a number greater than 0" });
-  if (v.transactions !== undefined && !(Number.isInteger(v.transactions) && (v.transactions as number) >= 0)) {
+  else if (v.vwap !== undefined && (v.vwap as number) > MAX_PRICE) out.push({ field: "vwap", message: `vwap must be at most ${MAX_PRICE.toLocaleString("en-US")}` });
+  if (v.transactions !== undefined && !(Number.isSafeInteger(v.transactions) && (v.transactions as number) >= 0)) {
     out.push({ field: "transactions", message: "transactions must be a whole number, 0 or more" });
   }
   if (v.otc !== undefined && typeof v.otc !== "boolean") out.push({ field: "otc", message: "otc must be true or false" });

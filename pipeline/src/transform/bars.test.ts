@@ -152,6 +152,10 @@ describe("parseAggregates: rejected rows", () => {
     ["a negative vw", row({ vw: -1 }), ["vwap (vw) must be a number greater than 0"]],
     ["a fractional n", row({ n: 1.5 }), ["transactions (n) must be a whole number, 0 or more"]],
     ['otc as "yes"', row({ otc: "yes" }), ["otc (otc) must be true or false"]],
+    ["a time stamp beyond any date", row({ t: 1e20 }), ["t (time stamp) 100000000000000000000 is not an instant between the years 0001 and 9999"]],
+    ["a time stamp before the year 1", row({ t: -1e17 }), ["t (time stamp) -100000000000000000 is not an instant between the years 0001 and 9999"]],
+    ["an absurd price", row({ h: 1e308 }), ["high (h) must be at most 10,000,000,000,000"]],
+    ["a long bad symbol, quoted short", row({ T: "A ".repeat(5000) }), [`ticker "${"A ".repeat(19)}A… (10002 characters) is not a valid symbol`]],
   ])("%s is rejected with its reasons", (_name, bad, reasons, opts = ALL) => {
     const out = parseAggregates(KEY, groupedBody([row({ T: "GOOD" }), bad]), opts);
     expect(out.bars.map((b) => b.symbol)).toEqual(["GOOD"]);

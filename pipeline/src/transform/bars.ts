@@ -67,9 +67,10 @@ export function parseAggregates(key: string, body: Uint8Array, opts: ParseOption
     if (wanted && symbol !== undefined && !wanted.has(symbol)) return;
     const reasons: string[] = [];
     if (typeof row !== "object" || row === null || Array.isArray(row)) reasons.push("row is not an object");
-    if (!isValidSymbol(symbol)) reasons.push(symbol === undefined ? "ticker (T) is missing" : `ticker ${JSON.stringify(symbol)} is not a valid symbol`);
+    if (!isValidSymbol(symbol)) reasons.push(symbol === undefined ? "ticker (T) is missing" : `ticker ${shown(symbol)} is not a valid symbol`);
     let date: string | undefined;
     if (typeof r.t !== "number" || !Number.isInteger(r.t)) reasons.push("t (time stamp) is missing or not whole milliseconds");
+    else if (r.t < MIN_TIME_MS || r.t > MAX_TIME_MS) reasons.push(`t (time stamp) ${r.t} is not an instant between the years 0001 and 9999`);
     else {
       date = nyDateOf(r.t);
       if (opts.expectedDate && date !== opts.expectedDate) reasons.push(`stamped for ${date}, but the object is for ${opts.expectedDate}`);
@@ -91,6 +92,17 @@ export function parseAggregates(key: string, body: Uint8Array, opts: ParseOption
     else bars.push({ symbol: symbol!, date: date!, ...(values as PriceValues) });
   });
   return { bars, rejects, rows: results.length };
+}
+
+// Stamps whose New York date has a four-digit year; anything else is not a bar's time
+// (and beyond ±8.64e15 not even a Date).
+const MIN_TIME_MS = Date.parse("0001-01-02T00:00:00Z");
+const MAX_TIME_MS = Date.parse("9999-12-30T00:00:00Z");
+
+/** A value quoted for a reason, cut short: a hand-edited object may hold megabytes in one field. */
+function shown(value: unknown): string {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 40 ? `${s.slice(0, 40)}… (${s.length} characters)` : s;
 }
 
 const SHORT: Record<string, string> = { open: "o", high: "h", low: "l", close: "c", volume: "v", vwap: "vw", transactions: "n", otc: "otc" };

@@ -86,8 +86,8 @@ describe("the API key", () => {
     const runs = await w.db.collection("pipeline_runs").find().toArray();
     const quarantine = await w.db.collection("quarantine").find().toArray();
     const prices = await w.db.collection("daily_prices").find().toArray();
-    // Every command but status and the one stopped by its configuration left a record.
-    expect(runs).toHaveLength(9);
+    // Every command but status and the two stopped by their configuration or their arguments left a record.
+    expect(runs).toHaveLength(8);
     expect(runs.map((r) => r.outcome)).toEqual(expect.arrayContaining(["success", "failed", "rejected-records"]));
     expect(quarantine).toHaveLength(1);
     expect(prices.length).toBeGreaterThan(80);

@@ -46,6 +46,12 @@ describe("parseRecordForm", () => {
     expect(dateProblem(TODAY, TODAY)).toBeUndefined();
   });
 
+  it("a date before 2000 is refused, whatever the calendar would say about it", () => {
+    expect(dateProblem("1999-12-31", TODAY)).toBe("Date 1999-12-31 is before 2000-01-01, the first date this site keeps");
+    expect(dateProblem("0000-01-03", TODAY)).toMatch(/before 2000-01-01/);
+    expect(dateProblem("2000-01-03", TODAY)).toBeUndefined();
+  });
+
   it("a symbol must look like a ticker", () => {
     const r = parseRecordForm(form({ ...valid, symbol: "no spaces" }), TODAY);
     expect(r.ok ? null : r.errors.symbol).toMatch(/ticker/);
@@ -62,5 +68,12 @@ describe("parseRecordForm", () => {
     expect(parseNumber("")).toBeUndefined();
     expect(parseNumber("12abc")).toBeNaN();
     expect(parseNumber("1e3")).toBe(1000);
+    expect(Object.is(parseNumber("-0"), 0)).toBe(true);
+    expect(parseNumber("1e400")).toBe(Infinity);
+  });
+
+  it("absurd values are field errors: 1e308, a 400-digit number, Infinity", () => {
+    const r = parseRecordForm(form({ ...valid, high: "1e308", volume: "9".repeat(400), open: "Infinity" }), TODAY);
+    expect(r.ok ? null : r.errors).toMatchObject({ high: "High must be at most 10,000,000,000,000", volume: "Volume must be a number", open: "Open must be a number" });
   });
 });

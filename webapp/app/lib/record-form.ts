@@ -4,7 +4,7 @@
  * (a real symbol; a date that is a NYSE trading day and not in the future).
  * Pure, so it is unit-tested here and the action only wires it up.
  */
-import { isTradingDay, isValidIsoDate, marketDay, type IsoDate } from "@stock-market/pipeline/calendar/nyse";
+import { EARLIEST_DATE, isTradingDay, isValidIsoDate, marketDay, type IsoDate } from "@stock-market/pipeline/calendar/nyse";
 import { isValidSymbol, priceProblems, type PriceValues } from "@stock-market/pipeline/model/daily-price";
 
 export const VALUE_FIELDS = ["open", "high", "low", "close", "volume"] as const;
@@ -28,13 +28,15 @@ const text = (form: FormData, name: string) => {
 export function parseNumber(s: string): number | undefined {
   if (s === "") return undefined;
   const cleaned = s.replace(/,/g, "");
-  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(cleaned) ? Number(cleaned) : Number.NaN;
+  // `+ 0` turns -0 into 0: a volume typed as "-0" is stored and shown as 0.
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(cleaned) ? Number(cleaned) + 0 : Number.NaN;
 }
 
 /** The first problem with a date a person enters, or undefined. */
 export function dateProblem(date: string, today: IsoDate): string | undefined {
   if (date === "") return "Date is required";
   if (!isValidIsoDate(date)) return "Date must be a real date written as YYYY-MM-DD";
+  if (date < EARLIEST_DATE) return `Date ${date} is before ${EARLIEST_DATE}, the first date this site keeps`;
   if (date > today) return `Date ${date} is in the future (today in New York is ${today})`;
   if (!isTradingDay(date)) {
     const day = marketDay(date);

@@ -10,6 +10,8 @@ export const SORT_FIELDS = ["date", "symbol", "close", "volume", "updatedAt"] as
 export type SortField = (typeof SORT_FIELDS)[number];
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
 export const DEFAULT_PAGE_SIZE = 50;
+/** Far past any real table; beyond it the database's skip would overflow (page=1e308). */
+export const MAX_PAGE = 1_000_000;
 
 export interface RecordsQuery {
   symbol?: string;
@@ -29,7 +31,7 @@ export function parseRecordsQuery(params: URLSearchParams): { query: RecordsQuer
   const query: RecordsQuery = { sort: "date", dir: "desc", page: 1, size: DEFAULT_PAGE_SIZE };
   const symbol = get("symbol");
   if (symbol && isValidSymbol(symbol)) query.symbol = symbol;
-  else if (symbol) problems.push(`"${symbol}" is not a valid symbol`);
+  else if (symbol) problems.push(`"${symbol.length > 40 ? `${symbol.slice(0, 40)}…` : symbol}" is not a valid symbol`);
   for (const k of ["from", "to"] as const) {
     const v = get(k);
     if (v && isValidIsoDate(v)) query[k] = v;
@@ -41,7 +43,7 @@ export function parseRecordsQuery(params: URLSearchParams): { query: RecordsQuer
   if (sort && (SORT_FIELDS as readonly string[]).includes(sort)) query.sort = sort as SortField;
   if (get("dir") === "asc") query.dir = "asc";
   const page = Number(get("page") ?? "1");
-  if (Number.isInteger(page) && page >= 1) query.page = page;
+  if (Number.isInteger(page) && page >= 1 && page <= MAX_PAGE) query.page = page;
   const size = Number(get("size") ?? DEFAULT_PAGE_SIZE);
   if ((PAGE_SIZES as readonly number[]).includes(size)) query.size = size;
   return { query, problems };

@@ -5,6 +5,7 @@ import { CsrfInput } from "~/components/csrf";
 import { RecordCard } from "~/components/record-card";
 import { getDb } from "~/db.server";
 import { fmtPrice, fmtTime, fmtVolume } from "~/lib/format";
+import { MAX_PAGE } from "~/lib/records-query";
 import { AUDIT_PAGE_SIZE, auditPage } from "~/models/audit.server";
 import { undoChange, type RecordRow } from "~/models/records.server";
 import { useRootData } from "~/root";
@@ -16,7 +17,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireReader(request);
   const params = new URL(request.url).searchParams;
   const symbol = params.get("symbol") ?? "";
-  const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+  const asked = Number(params.get("page") || "1");
+  const page = Number.isInteger(asked) && asked >= 1 && asked <= MAX_PAGE ? asked : 1;
   const { rows, total } = await auditPage(await getDb(), { symbol: isValidSymbol(symbol) ? symbol : undefined, page });
   return json({ rows, total, page, symbol, pageSize: AUDIT_PAGE_SIZE });
 }
