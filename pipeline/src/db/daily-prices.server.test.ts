@@ -117,10 +117,10 @@ function barrier(parties: number): (n: number) => Promise<void> {
 describe("ensureDailyPriceIndexes", () => {
   const t = testDatabase();
 
-  it("is idempotent: three calls leave one unique (symbol, date) index and one date index", async () => {
+  it("is idempotent: three calls leave one unique (symbol, date) index, one date index and the sparse tombstone index", async () => {
     for (let i = 0; i < 3; i++) await ensureDailyPriceIndexes(t.db);
     const indexes = await dailyPrices(t.db).listIndexes().toArray();
-    expect(indexes.map((i) => i.name).sort()).toEqual(["_id_", "date", "symbol_date_unique"]);
+    expect(indexes.map((i) => i.name).sort()).toEqual(["_id_", "date", "deleted_sparse", "symbol_date_unique"]);
     const main = indexes.find((i) => i.name === "symbol_date_unique")!;
     expect(main.key).toEqual({ symbol: 1, date: 1 });
     expect(main.unique).toBe(true);

@@ -1,7 +1,7 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter, type WithId } from "mongodb";
 import { fromStoredDate, sameValues, toStoredDate, type DailyPrice, type Feed, type PriceValues } from "../model/daily-price.js";
 import type { CleanBar } from "../transform/bars.js";
-import { ensureIndexes } from "./indexes.server.js";
+import { ensureIndexes, type IndexDef } from "./indexes.server.js";
 import { MAX_HELD_UPDATES, withWriteLease } from "./write-lease.server.js";
 
 /**
@@ -15,12 +15,17 @@ export function dailyPrices(db: Db): Collection<DailyPrice> {
   return db.collection<DailyPrice>(DAILY_PRICES);
 }
 
+/** The indexes of `daily_prices` (the records page adds `date_symbol`). */
+export const DAILY_PRICE_INDEXES: readonly IndexDef[] = [
+  { key: { symbol: 1, date: 1 }, options: { name: "symbol_date_unique", unique: true } },
+  { key: { date: 1 }, options: { name: "date" } },
+  // Only tombstones carry deletedAt: a sparse index finds them without reading the live records (listSymbols).
+  { key: { deletedAt: 1 }, options: { name: "deleted_sparse", sparse: true } },
+];
+
 /** Creates the indexes if missing; safe to call at every start-up. */
 export async function ensureDailyPriceIndexes(db: Db): Promise<void> {
-  await ensureIndexes(dailyPrices(db), [
-    { key: { symbol: 1, date: 1 }, options: { name: "symbol_date_unique", unique: true } },
-    { key: { date: 1 }, options: { name: "date" } },
-  ]);
+  await ensureIndexes(dailyPrices(db), DAILY_PRICE_INDEXES);
 }
 
 /** Not deleted by a person: what readers see. */
@@ -236,10 +241,24 @@ export function getHistory(db: Db, symbol: string, range: { from?: string; to?: 
     .toArray();
 }
 
-/** Distinct symbols that have live records, sorted. */
+/**
+ * Distinct symbols that have live records, sorted. A `distinct` filtered on
+ * LIVE would read every document (no index holds "not deleted"); instead the
+ * unfiltered `distinct` is answered from the (symbol, date) index on MongoDB,
+ * and only the symbols that have tombstones (the sparse deletedAt index) are
+ * checked for a live record left. On FerretDB each of these is a scan either way.
+ */
 export async function listSymbols(db: Db): Promise<string[]> {
-  const symbols = (await dailyPrices(db).distinct("symbol", LIVE)) as string[];
-  return symbols.sort();
+  const [all, withTombstones] = await Promise.all([
+    dailyPrices(db).distinct("symbol") as Promise<string[]>,
+    dailyPrices(db).distinct("symbol", { deletedAt: { $exists: true } }) as Promise<string[]>,
+  ]);
+  let gone = new Set<string>();
+  if (withTombstones.length > 0) {
+    const stillLive = new Set((await dailyPrices(db).distinct("symbol", { symbol: { $in: withTombstones }, ...LIVE })) as string[]);
+    gone = new Set(withTombstones.filter((s) => !stillLive.has(s)));
+  }
+  return all.filter((s) => !gone.has(s)).sort();
 }
 
 /** Live records per symbol with their dates, for coverage reports. */
