@@ -1,92 +1,75 @@
 /**
- * Web app benchmark (not a test): the chart loader on 10 years of one symbol,
- * the records page's loader on a large collection (filtered to one symbol, and
- * the unfiltered first page), and the gzip size of the JavaScript a chart page
- * loads. Starts its own FerretDB on a temp directory, or uses BENCH_MONGODB_URI.
- *   npx tsx bench/run.ts [--rows 1000000] [--runs 20]     (after `npm run build`)
- * Prints a table on stdout, writes ../bench-results/webapp.json.
+ * Web app benchmark (not a test: no pass/fail on time). The chart page's
+ * loader on 10 years of one symbol, the records page's loader on a large
+ * collection (filtered to one symbol, and the unfiltered first page), and the
+ * gzip size of the JavaScript a chart page loads. Each loader call is split
+ * into database time and our time (monitor.ts), and the commands it sends are
+ * listed with the index that would serve them on MongoDB (indexes.ts).
+ * Starts its own FerretDB on a temp directory, or uses BENCH_MONGODB_URI.
+ *
+ *   npx tsx bench/run.ts [--rows 1000000] [--runs 20] [--budget 60] [--quick]
+ *
+ * --runs is the most runs per figure (at least 3 are made); --budget the
+ * seconds after which a figure starts no new run. --quick (or BENCH_QUICK=1):
+ * 20,000 rows, 5 runs, 15 s. Prints a table on stdout, progress on stderr,
+ * writes ../bench-results/webapp.json.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { addDays, latestCompletedSession, tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
-import { dailyPrices, ensureDailyPriceIndexes, ensureRecordsPageIndexes, listSymbols } from "@stock-market/pipeline/db/daily-prices.server";
-import { toStoredDate } from "@stock-market/pipeline/model/daily-price";
+import { addDays, latestCompletedSession } from "@stock-market/pipeline/calendar/nyse";
+import { DAILY_PRICES, ensureDailyPriceIndexes, ensureRecordsPageIndexes } from "@stock-market/pipeline/db/daily-prices.server";
 import { startFerretDb } from "@stock-market/pipeline/services/ferretdb.server";
 import { MongoClient, type Db } from "mongodb";
 import { loadChart } from "../app/models/chart.server";
 import { recordsPage } from "../app/models/records.server";
+import { symbolsInDb } from "../app/models/symbols.server";
 import { seedBars, syntheticBars } from "../tests/support/seed";
+import { chartPageJs } from "./assets";
+import { fillCollection, fillSymbol } from "./fill";
+import { listIndexes } from "./indexes";
+import { measure, say } from "./measure";
+import { CommandMonitor, type SentCommand } from "./monitor";
+import { serverExplain } from "./explain";
+import { renderWebappTable, type WebappBenchResult } from "./report";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const arg = (name: string, fallback: number) => {
+const QUICK = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
+
+function option(name: string, full: number, quick: number): number {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const ROWS = arg("rows", 1_000_000);
-const RUNS = arg("runs", 20);
-const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
-
-async function timeIt(runs: number, f: () => Promise<unknown>): Promise<{ median: number; p95: number; runs: number }> {
-  await f(); // warm-up
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await f();
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)]! * 10) / 10;
-  return { median: at(0.5), p95: at(0.95), runs };
+  const v = i > 0 ? Number(process.argv[i + 1]) : QUICK ? quick : full;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
+  return v;
 }
 
-/** Bulk rows for the records page: many symbols over many days (plain inserts: this is bench data, not the pipeline path). */
-async function fillCollection(db: Db, rows: number): Promise<void> {
-  const latest = latestCompletedSession(new Date());
-  const days = tradingDaysBetween(addDays(latest, -730), latest);
-  const symbols = Math.ceil(rows / days.length);
-  const now = new Date();
-  let batch: object[] = [];
-  let written = 0;
-  for (let s = 0; s < symbols && written < rows; s++) {
-    const symbol = `S${String(s).padStart(5, "0")}`;
-    for (const day of days) {
-      if (written + batch.length >= rows) break;
-      batch.push({ symbol, date: toStoredDate(day), open: 10, high: 11, low: 9, close: 10.5, volume: 1000, source: "pipeline", feed: "synthetic", ingestedAt: now, updatedAt: now });
-      if (batch.length === 10_000) {
-        await dailyPrices(db).insertMany(batch as never[], { ordered: false });
-        written += batch.length;
-        batch = [];
-        if (written % 100_000 === 0) say(`${written.toLocaleString("en-US")} rows written`);
-      }
-    }
-  }
-  if (batch.length) await dailyPrices(db).insertMany(batch as never[], { ordered: false });
-}
+const CHART_TARGET_MS = 50;
+const RECORDS_TARGET_MS = 100;
 
-/** Gzip size of the JS a chart page loads: Remix's entry, the root and chart routes with their imports, and the lazily loaded Plotly chunk. */
-function chartPageJs(): { routeKb: number; plotlyKb: number; totalKb: number } | null {
-  const assets = join(HERE, "..", "build", "client", "assets");
-  if (!existsSync(assets)) return null;
-  const files = readdirSync(assets);
-  const manifestFile = files.find((f) => /^manifest-.*\.js$/.test(f));
-  const plotFile = files.find((f) => /^plot\.client-.*\.js$/.test(f));
-  if (!manifestFile || !plotFile) return null;
-  type Entry = { module: string; imports?: string[] };
-  const m = JSON.parse(readFileSync(join(assets, manifestFile), "utf8").replace(/^window\.__remixManifest=/, "").replace(/;\s*$/, "")) as { entry: Entry; routes: Record<string, Entry> };
-  const gz = (path: string) => gzipSync(readFileSync(join(HERE, "..", "build", "client", path))).length / 1024;
-  const all = new Set<string>([`/assets/${plotFile}`]);
-  for (const e of [m.entry, m.routes.root!, m.routes["routes/chart.$symbol"]!]) for (const f of [e.module, ...(e.imports ?? [])]) all.add(f);
-  const r1 = (n: number) => Math.round(n * 10) / 10;
-  return { routeKb: r1(gz(m.routes["routes/chart.$symbol"]!.module)), plotlyKb: r1(gz(`/assets/${plotFile}`)), totalKb: r1([...all].reduce((sum, f) => sum + gz(f), 0)) };
+/** What kind of server answers: FerretDB says so in buildInfo. */
+async function serverInfo(client: MongoClient): Promise<WebappBenchResult["server"]> {
+  const info = await client.db("admin").command({ buildInfo: 1 });
+  const ferretDb = "ferretdbVersion" in info;
+  const version = String(info.version ?? "?");
+  const description = process.env.BENCH_MONGODB_URI
+    ? `BENCH_MONGODB_URI (${ferretDb ? "FerretDB" : "MongoDB"} ${version})`
+    : `embedded FerretDB (SQLite backend; MongoDB ${version} wire protocol), started by the bench on a temporary directory`;
+  return { description, ferretDb, version };
 }
 
 async function main() {
+  const rows = option("rows", 1_000_000, 20_000);
+  const maxRuns = option("runs", 20, 5);
+  const budgetSeconds = option("budget", 60, 15);
+  const started = performance.now();
   let uri = process.env.BENCH_MONGODB_URI;
   const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanUp = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void cleanUp().finally(() => process.exit(130)));
   try {
     if (!uri) {
       const dir = await mkdtemp(join(tmpdir(), "webapp-bench-ferretdb-"));
@@ -95,52 +78,69 @@ async function main() {
       cleanups.push(() => ferret.stop());
       uri = ferret.uri;
     }
-    const client = new MongoClient(uri);
+    // Command monitoring is what splits each call into database and our time.
+    const client = new MongoClient(uri, { monitorCommands: true });
     await client.connect();
     cleanups.push(() => client.close());
+    const server = await serverInfo(client);
+    say(`server: ${server.description}${QUICK ? "; quick mode" : ""}`);
+    const monitor = new CommandMonitor(client);
+    const budget = (db: Db) => ({ maxRuns, budgetMs: budgetSeconds * 1000, explain: (c: SentCommand) => serverExplain(db, c) });
+    const scratch = (name: string): Db => {
+      const db = client.db(`bench_${name}_${Date.now()}`);
+      cleanups.push(() => db.dropDatabase());
+      return db;
+    };
 
-    // 1. Chart loader, 10 years of one symbol, alone in its collection.
-    const chartDb = client.db(`bench_chart_${Date.now()}`);
-    cleanups.push(() => chartDb.dropDatabase());
+    // 1. The chart page's loader (loadChart and the symbol list, as the route awaits them), 10 years of one symbol alone in its collection.
+    const chartDb = scratch("chart");
     await ensureDailyPriceIndexes(chartDb);
+    await ensureRecordsPageIndexes(chartDb);
     const latest = latestCompletedSession(new Date());
     await seedBars(chartDb, syntheticBars("TENY", addDays(latest, -3652), latest));
     const view = { range: "MAX" as const, from: null, to: null, ma: [50 as const, 200 as const] };
-    const chart = await timeIt(RUNS, () => Promise.all([loadChart(chartDb, "TENY", view), listSymbols(chartDb)]));
     const bars = (await loadChart(chartDb, "TENY", view))!.bars.date.length;
-    say(`chart loader (${bars} bars): median ${chart.median} ms, p95 ${chart.p95} ms`);
+    const chartIndexes = await listIndexes(chartDb, DAILY_PRICES);
+    const chart = await measure(`chart loader (${bars} bars)`, monitor, chartIndexes, () => Promise.all([loadChart(chartDb, "TENY", view), symbolsInDb(chartDb)]), budget(chartDb));
 
-    // 2. Records page on a large collection.
-    const bigDb = client.db(`bench_records_${Date.now()}`);
-    cleanups.push(() => bigDb.dropDatabase());
+    // 2. The records page's loader (one page and its count, and the symbol list) on a large collection.
+    const bigDb = scratch("records");
     await ensureDailyPriceIndexes(bigDb);
     await ensureRecordsPageIndexes(bigDb);
-    say(`writing ${ROWS.toLocaleString("en-US")} rows…`);
-    const t0 = performance.now();
-    await fillCollection(bigDb, ROWS);
-    say(`written in ${Math.round((performance.now() - t0) / 1000)} s`);
+    say(`writing ${rows.toLocaleString("en-US")} rows…`);
+    const fill = await fillCollection(bigDb, rows);
+    say(`written in ${Math.round(fill.seconds)} s (${fill.symbols} symbols)`);
+    const recordsIndexes = await listIndexes(bigDb, DAILY_PRICES);
+    const symbol = fillSymbol(Math.floor(fill.symbols / 2));
     const base = { sort: "date" as const, dir: "desc" as const, page: 1, size: 50 };
-    const runsBig = Math.max(3, Math.min(RUNS, 5));
-    const filtered = await timeIt(runsBig, () => recordsPage(bigDb, { ...base, symbol: "S00042" }));
-    say(`records page, one symbol: median ${filtered.median} ms`);
-    const unfiltered = await timeIt(runsBig, () => recordsPage(bigDb, base));
-    say(`records page, unfiltered: median ${unfiltered.median} ms`);
+    const filtered = await measure(`records loader, one symbol`, monitor, recordsIndexes, () => Promise.all([recordsPage(bigDb, { ...base, symbol }), symbolsInDb(bigDb)]), budget(bigDb));
+    const unfiltered = await measure(`records loader, unfiltered`, monitor, recordsIndexes, () => Promise.all([recordsPage(bigDb, base), symbolsInDb(bigDb)]), budget(bigDb));
+    monitor.close();
 
     // 3. What a chart page downloads.
-    const js = chartPageJs();
-    const result = { rows: ROWS, chartBars: bars, chartLoaderMs: chart, recordsFilteredMs: filtered, recordsUnfilteredMs: unfiltered, chartPageJsGzipKb: js, server: process.env.BENCH_MONGODB_URI ? "given" : "embedded FerretDB 1.24 (SQLite)" };
+    const result: WebappBenchResult = {
+      generatedAt: new Date().toISOString(),
+      quick: QUICK,
+      machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?" },
+      server,
+      options: { rows, maxRuns, budgetSeconds },
+      chart: { symbol: "TENY", bars, targetMs: CHART_TARGET_MS, loader: chart, indexes: chartIndexes },
+      records: { rows, symbols: fill.symbols, fillSeconds: Math.round(fill.seconds), symbol, targetMs: RECORDS_TARGET_MS, filtered, unfiltered, indexes: recordsIndexes },
+      chartPageJsGzipKb: chartPageJs(),
+      plotlyTargetKb: 450,
+      totalSeconds: Math.round((performance.now() - started) / 1000),
+    };
     const out = join(HERE, "..", "..", "bench-results");
     await mkdir(out, { recursive: true });
     await writeFile(join(out, "webapp.json"), `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`| web app figure | value | target |
-|---|---|---|
-| chart loader, ${bars} bars (10 years), median / p95 | ${chart.median} / ${chart.p95} ms | median < 50 ms |
-| records page, ${ROWS.toLocaleString("en-US")} rows, one symbol (median / p95) | ${filtered.median} / ${filtered.p95} ms | < 100 ms |
-| records page, ${ROWS.toLocaleString("en-US")} rows, unfiltered first page (median / p95) | ${unfiltered.median} / ${unfiltered.p95} ms | measured |
-| chart page JS, gzip: Plotly chunk / route / everything | ${js ? `${js.plotlyKb} / ${js.routeKb} / ${js.totalKb} KB` : "build first"} | Plotly ≤ 450 KB |`);
+    process.stdout.write(`${renderWebappTable(result)}\n`);
+    say(`wrote ${join(out, "webapp.json")} (${result.totalSeconds} s in all)`);
   } finally {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await cleanUp();
   }
 }
 
-await main();
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
