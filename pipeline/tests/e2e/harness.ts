@@ -57,6 +57,15 @@ function checkBuild(): void {
 }
 checkBuild();
 
+/** A command's stdout as the one JSON document `--json` promises, or an error that shows what came out instead. */
+export function parseJsonOutput(args: readonly string[], stdout: string, stderr: string): unknown {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`stdout of stock-pipeline ${args.join(" ")} is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
+  }
+}
+
 /** An API key that looks real and is unique, so searching for it means something. */
 export function newApiKey(): string {
   return `e2e_${randomBytes(12).toString("hex")}`;
@@ -100,13 +109,7 @@ export function runCli(args: string[], env: Record<string, string>, cwd: string)
         code,
         stdout,
         stderr,
-        json() {
-          try {
-            return JSON.parse(stdout);
-          } catch {
-            throw new Error(`stdout of stock-pipeline ${args.join(" ")} is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
+        json: () => parseJsonOutput(args, stdout, stderr),
       });
     });
   });

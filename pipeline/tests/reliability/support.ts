@@ -13,7 +13,7 @@ import { createServer, request, type IncomingMessage, type Server } from "node:h
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll } from "vitest";
-import { CLI_BIN, describeRun, type CliRun, type E2eWorld, type EnvOverrides } from "../e2e/harness.js";
+import { CLI_BIN, describeRun, parseJsonOutput, type CliRun, type E2eWorld, type EnvOverrides } from "../e2e/harness.js";
 
 /** A finished CLI run; `signal` is set when a signal ended it (then `code` is null). */
 export interface FinishedCli extends CliRun {
@@ -83,13 +83,7 @@ export function spawnCli(w: E2eWorld, args: string[], overrides: EnvOverrides = 
         signal,
         stdout,
         stderr,
-        json() {
-          try {
-            return JSON.parse(stdout);
-          } catch {
-            throw new Error(`stdout of stock-pipeline ${args.join(" ")} is not one JSON document:\n${stdout}\nstderr:\n${stderr}`);
-          }
-        },
+        json: () => parseJsonOutput(args, stdout, stderr),
       };
       w.runs.push(run);
       finished = run;
