@@ -91,6 +91,45 @@ async function rangePages(ctx: Context, ticker: string, from: string, to: string
   }
 }
 
+/**
+ * The range pages that belong to their response chain: page 1, then each page
+ * whose predecessor carried a next_url. A `backfill --refetch` that got fewer
+ * pages than before leaves the old later pages in the lake; loading them would
+ * put superseded values back, so they are skipped (and named).
+ */
+async function rangeChains(ctx: Context, keys: readonly string[]): Promise<{ chained: string[]; stale: string[] }> {
+  const groups = new Map<string, { page: number; key: string; ticker: string; from: string; to: string }[]>();
+  for (const key of keys) {
+    const p = parseKey(key);
+    if (p?.kind !== "range") continue;
+    const id = `${p.ticker}\u0000${p.from}\u0000${p.to}`;
+    let list = groups.get(id);
+    if (!list) groups.set(id, (list = []));
+    list.push({ page: p.page, key, ticker: p.ticker, from: p.from, to: p.to });
+  }
+  const chained: string[] = [];
+  const stale: string[] = [];
+  for (const list of groups.values()) {
+    list.sort((a, b) => a.page - b.page);
+    let ended = false; // a page without next_url was seen: any later page is a leftover
+    let expected = 1;
+    for (const { page, key, ticker, from, to } of list) {
+      if (ended) {
+        stale.push(key);
+        continue;
+      }
+      // A gap is a lost page, not the end of the chain: say so, and keep the pages after it.
+      for (; expected < page; expected++) {
+        ctx.log(`warning: ${rangePageKey(ctx.config.feed, ticker, from, to, expected)} is missing from the lake: back-fill ${ticker} ${from}..${to} again to fetch it`);
+      }
+      expected = page + 1;
+      chained.push(key);
+      ended = !(await ctx.lake.get(key)).meta.nextPath;
+    }
+  }
+  return { chained, stale };
+}
+
 /** Rebuilds MongoDB from what the lake holds for a date range: no API calls. */
 export async function reprocess(ctx: Context, args: RangeArgs): Promise<CommandResult> {
   checkRange(args.from, args.to);
@@ -103,11 +142,13 @@ export async function reprocess(ctx: Context, args: RangeArgs): Promise<CommandR
     const p = parseKey(k);
     return p?.kind === "range" && p.from <= args.to && p.to >= args.from && (args.tickers === "*" || args.tickers.includes(p.ticker));
   });
-  const keys = [...grouped, ...ranges];
+  const { chained, stale } = await rangeChains(ctx, ranges);
+  for (const k of stale) ctx.log(`warning: ignoring ${k}: it is not part of its response's next_url chain (a page left over from an earlier, longer fetch)`);
+  const keys = [...grouped, ...chained];
   if (keys.length === 0) {
     throw new ConfigError(`the lake (${ctx.lake.description}) holds no ${feed} objects between ${args.from} and ${args.to}: nothing to reprocess`);
   }
-  ctx.log(`reprocess ${args.from}..${args.to}: ${grouped.length} grouped and ${ranges.length} range object(s) in the lake`);
+  ctx.log(`reprocess ${args.from}..${args.to}: ${grouped.length} grouped and ${chained.length} range object(s) in the lake`);
   let rejected = 0;
   for (const [i, key] of keys.entries()) {
     const p = parseKey(key)!;

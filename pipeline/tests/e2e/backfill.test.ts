@@ -3,6 +3,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { tradingDaysBetween } from "../../src/calendar/nyse.js";
+import { openLake } from "../../src/lake/lake.js";
 import { day, describeRun, listFiles, useE2eWorld } from "./harness.js";
 
 const PAGE = 50;
@@ -72,6 +73,7 @@ describe("backfill --from --to", () => {
     expect((await listFiles(w.lakeDir)).includes(last)).toBe(true);
     expect(await prices().countDocuments()).toBe(sessions.length * TICKERS.length);
   });
+
 });
 
 describe("status --json after a back-fill", () => {
@@ -91,3 +93,24 @@ describe("status --json after a back-fill", () => {
     expect(w.fake.stats().total).toBe(0);
   });
 });
+
+describe("reprocess after a back-fill", () => {
+  it("reprocess skips a page left beyond the end of its next_url chain (what a --refetch that got fewer pages leaves), naming it", async () => {
+    // A leftover page 4 after the chain's last page 3, holding other (older) values for dates the chain also holds.
+    const lake = openLake(w.lakeDir);
+    const first = await lake.get(`raw/polygon/range/ticker=AAPL/from=${FROM}_to=${TO}/page-0001.json`);
+    const original = JSON.parse(first.body.toString("utf8")) as { results: { o: number; h: number; l: number; c: number; t: number }[] };
+    const body = structuredClone(original);
+    for (const b of body.results) Object.assign(b, { o: b.o * 2, h: b.h * 2, l: b.l * 2, c: b.c * 2 });
+    const leftover = `raw/polygon/range/ticker=AAPL/from=${FROM}_to=${TO}/page-0004.json`;
+    await lake.put(leftover, Buffer.from(JSON.stringify(body)), first.meta);
+
+    const r = await w.cli(["reprocess", "--from", FROM, "--to", TO, "--json"]);
+    expect(r.code, describeRun(r)).toBe(0);
+    expect(r.stderr).toContain(`ignoring ${leftover}`);
+    expect(r.json()).toMatchObject({ apiRequests: 0, counts: { updated: 0 } });
+    const stored = await prices().find({ symbol: "AAPL" }).sort({ date: 1 }).limit(original.results.length).toArray();
+    expect(stored.map((d) => d.close)).toEqual(original.results.map((b) => b.c));
+    await rm(path.join(w.lakeDir, ...leftover.split("/")));
+    await rm(path.join(w.lakeDir, ...`${leftover}.meta.json`.split("/")), { force: true });
+  });});
