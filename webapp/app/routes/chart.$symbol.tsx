@@ -2,8 +2,9 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData, useSearchParams, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
 import { Chart } from "~/components/chart";
+import { RangePresets } from "~/components/range-presets";
 import { getDb } from "~/db.server";
-import { MA_WINDOWS, RANGE_PRESETS } from "~/lib/chart-data";
+import { MA_WINDOWS } from "~/lib/chart-data";
 import { candlestickFigure } from "~/lib/figures";
 import { fmtPrice, fmtSigned, fmtVolume } from "~/lib/format";
 import { loadChart, parseViewParams } from "~/models/chart.server";
@@ -65,18 +66,7 @@ export default function ChartPage() {
             </noscript>
           </span>
         </Form>
-        <nav aria-label="Range" className="field">
-          <span className="label" id="range-label">
-            Range
-          </span>
-          <div className="presets" aria-labelledby="range-label">
-            {RANGE_PRESETS.map((r) => (
-              <Link key={r} to={presetHref(r)} aria-current={view.range === r ? "true" : undefined} preventScrollReset>
-                {r === "MAX" ? "Max" : r}
-              </Link>
-            ))}
-          </div>
-        </nav>
+        <RangePresets id="range-label" current={view.range} hrefFor={presetHref} />
         <Form method="get" className="toolbar" key={params.toString()} onChange={(e) => submit(e.currentTarget, { preventScrollReset: true })}>
           {view.range === "custom" ? null : <input type="hidden" name="range" value={view.range} />}
           <fieldset>

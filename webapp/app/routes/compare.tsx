@@ -2,9 +2,10 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
 import { Chart } from "~/components/chart";
+import { RangePresets } from "~/components/range-presets";
 import { NoDataYet } from "~/components/empty-state";
 import { getDb } from "~/db.server";
-import { RANGE_PRESETS, rangeParam } from "~/lib/chart-data";
+import { rangeParam } from "~/lib/chart-data";
 import { comparisonFigure } from "~/lib/figures";
 import { fmtSigned } from "~/lib/format";
 import { loadComparison } from "~/models/chart.server";
@@ -65,16 +66,7 @@ export default function ComparePage() {
             </noscript>
           </fieldset>
         </Form>
-        <nav aria-label="Range" className="field">
-          <span id="cmp-range">Range</span>
-          <div className="presets" aria-labelledby="cmp-range">
-            {RANGE_PRESETS.map((r) => (
-              <Link key={r} to={href(r)} aria-current={range === r ? "true" : undefined} preventScrollReset>
-                {r === "MAX" ? "Max" : r}
-              </Link>
-            ))}
-          </div>
-        </nav>
+        <RangePresets id="cmp-range" current={range} hrefFor={href} />
       </div>
       {series.length > 0 ? (
         <>
