@@ -47,4 +47,21 @@ describe("the daily_prices write lease", () => {
     await waiting;
     expect(ran).toBe(true);
   });
+
+  it("keeps its lease while the work outlasts the lease time, so no other writer takes it as a dead holder's", async () => {
+    const events: string[] = [];
+    const slow = withWriteLease(
+      t.db,
+      async () => {
+        events.push("slow in");
+        await sleep(900); // three lease times
+        events.push("slow out");
+      },
+      { leaseMs: 300 },
+    );
+    await sleep(50);
+    const other = withWriteLease(t.db, async () => events.push("other"), { leaseMs: 300 });
+    await Promise.all([slow, other]);
+    expect(events).toEqual(["slow in", "slow out", "other"]);
+  });
 });

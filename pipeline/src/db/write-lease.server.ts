@@ -55,8 +55,13 @@ function ensureLeaseIndex(db: Db): Promise<unknown> {
 
 const isDuplicateKey = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: unknown }).code === 11000;
 
-/** Runs `fn` while holding the `daily_prices` write lease; waits up to WAIT_MS for it. */
-export async function withWriteLease<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` while holding the `daily_prices` write lease; waits up to WAIT_MS
+ * for it. The lease is renewed while `fn` runs: a slow bulk update (on a big
+ * FerretDB collection each update scans) must not look like a dead holder.
+ */
+export async function withWriteLease<T>(db: Db, fn: () => Promise<T>, opts: { leaseMs?: number } = {}): Promise<T> {
+  const leaseMs = opts.leaseMs ?? LEASE_MS;
   await ensureLeaseIndex(db);
   const leases = db.collection<Lease>(WRITE_LEASES);
   const id = randomUUID();
@@ -64,7 +69,7 @@ export async function withWriteLease<T>(db: Db, fn: () => Promise<T>): Promise<T
   for (let attempt = 0; ; attempt++) {
     const now = new Date();
     try {
-      await leases.insertOne({ _id: id, name: NAME, holder: `${hostname()}:${process.pid}`, takenAt: now, expiresAt: new Date(now.getTime() + LEASE_MS) });
+      await leases.insertOne({ _id: id, name: NAME, holder: `${hostname()}:${process.pid}`, takenAt: now, expiresAt: new Date(now.getTime() + leaseMs) });
       break;
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
@@ -79,9 +84,14 @@ export async function withWriteLease<T>(db: Db, fn: () => Promise<T>): Promise<T
     }
     await sleep(Math.min(5 * 2 ** attempt, 100));
   }
+  const renew = setInterval(() => {
+    // A failed renewal (the database went away) is not this writer's error to report: fn's own writes fail too.
+    leases.updateOne({ _id: id }, { $set: { expiresAt: new Date(Date.now() + leaseMs) } }).catch(() => undefined);
+  }, leaseMs / 3);
   try {
     return await fn();
   } finally {
+    clearInterval(renew);
     // If this fails (the database went away), the lease simply expires.
     await leases.deleteOne({ _id: id }).catch(() => undefined);
   }
