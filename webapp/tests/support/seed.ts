@@ -5,19 +5,13 @@
  */
 import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
 import { upsertPipelineBars } from "@stock-market/pipeline/db/daily-prices.server";
+import type { CleanBar } from "@stock-market/pipeline/transform/bars";
 import { finishRun, startRun } from "@stock-market/pipeline/db/runs.server";
 import { hash32, mulberry32 } from "@stock-market/pipeline/fake-polygon/synthetic";
 import type { Db } from "mongodb";
 
-export interface SeedBar {
-  symbol: string;
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** A bar as the pipeline's upsert takes it. */
+export type SeedBar = CleanBar;
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
