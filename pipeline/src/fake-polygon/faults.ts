@@ -4,6 +4,8 @@
  * "hold" keeps a request waiting until the test releases it (releaseHeld(),
  * POST /__fake/release): a slow answer whose end the test decides, so that it
  * can act (kill a process, break a path) while a command is mid-flight.
+ * "missing-fields" deletes keys from every row of `results`: a response whose
+ * rows lack a field the client needs (a split without its ratio, a bar without `c`).
  */
 import { STATUS_CODES } from "node:http";
 import { MESSAGES, errorResponse, gatewayHtml, notAuthorized, type FakeResponse } from "./responses.js";
@@ -19,6 +21,7 @@ export const FAULT_KINDS = [
   "empty-results",
   "rate-limit",
   "entitlement",
+  "missing-fields",
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -40,6 +43,8 @@ export interface Fault {
   emptyForm?: "missing" | "null";
   /** Adds a `Retry-After: N` header to the faulted response. */
   retryAfterSeconds?: number;
+  /** "missing-fields": the keys deleted from every row of `results` (non-empty). */
+  fields?: string[];
 }
 
 /** Checks a fault received as JSON; throws an Error naming the bad field. */
@@ -70,6 +75,12 @@ export function parseFault(value: unknown): Fault {
   if (f.emptyForm !== undefined) {
     if (f.emptyForm !== "missing" && f.emptyForm !== "null") throw new Error('fault.emptyForm must be "missing" or "null"');
     fault.emptyForm = f.emptyForm;
+  }
+  if (f.fields !== undefined || fault.kind === "missing-fields") {
+    if (!Array.isArray(f.fields) || f.fields.length === 0 || !f.fields.every((x) => typeof x === "string" && x !== "")) {
+      throw new Error("fault.fields must be a non-empty array of field names");
+    }
+    fault.fields = [...(f.fields as string[])];
   }
   return fault;
 }
@@ -121,6 +132,19 @@ function emptied(response: FakeResponse, form: "missing" | "null"): FakeResponse
   return { ...response, status: 200, json: out };
 }
 
+/** The response with `fields` deleted from each object row of `results` (anything else passes through). */
+function withoutFields(response: FakeResponse, fields: readonly string[]): FakeResponse {
+  const json = response.json as Record<string, unknown> | undefined;
+  if (typeof json !== "object" || json === null || !Array.isArray(json.results)) return response;
+  const results = json.results.map((row: unknown) => {
+    if (typeof row !== "object" || row === null) return row;
+    const copy: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+    for (const f of fields) delete copy[f];
+    return copy;
+  });
+  return { ...response, json: { ...json, results } };
+}
+
 /**
  * The response for a faulted request ("reset", "delay" and "hold" are handled by the
  * server, which owns the socket and the clock). `normal` builds the response
@@ -157,6 +181,9 @@ export function applyFault(fault: Fault, requestId: string, normal: () => FakeRe
       break;
     case "empty-results":
       response = emptied(normal(), fault.emptyForm ?? "missing");
+      break;
+    case "missing-fields":
+      response = withoutFields(normal(), fault.fields ?? []);
       break;
     default:
       response = normal();

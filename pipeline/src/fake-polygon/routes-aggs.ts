@@ -15,7 +15,9 @@ import {
   queryBool,
   type FakeResponse,
 } from "./responses.js";
-import { SYNTHETIC_DATA_START, hasSessionData, isOtcTicker, syntheticBar, syntheticDay, syntheticExtendedHours, type Bar } from "./synthetic.js";
+import type { ActionBook } from "./action-book.js";
+import { servedBar, servedDay, servedExtendedHours, tradedBar, type BarView } from "./served-bars.js";
+import { SYNTHETIC_DATA_START, hasSessionData, isOtcTicker, type Bar } from "./synthetic.js";
 
 /** What a route handler needs to know about the server and the request. */
 export interface RouteContext {
@@ -30,6 +32,8 @@ export interface RouteContext {
   nextUrlBase: string;
   requestId: string;
   query: Record<string, string>;
+  /** The server's corporate actions (synthetic and explicit): they set the bars' share basis. */
+  actions: ActionBook;
 }
 
 const DEFAULT_RANGE_LIMIT = 5000;
@@ -56,7 +60,7 @@ export function groupedDaily(ctx: RouteContext, date: string): FakeResponse {
     return { status: 200, json: day.reason === "weekend" ? base : { ...base, results: null } };
   }
   const tickers = includeOtc ? ctx.universe : ctx.universe.filter((t) => !isOtcTicker(t));
-  const results = syntheticDay(tickers, date, ctx.seed, "close");
+  const results = servedDay(ctx.actions, tickers, date, "close", { adjusted, today: ctx.today });
   return {
     status: 200,
     json: {
@@ -125,8 +129,9 @@ export function rangeAggs(ctx: RouteContext, p: { ticker: string; multiplier: st
   const fromMs = from.ms ?? Number.NEGATIVE_INFINITY;
   const toMs = to.ms ?? Number.POSITIVE_INFINITY;
   const bars: Bar[] = [];
+  const view: BarView = { adjusted, today: ctx.today };
   for (const date of tradingDaysBetween(first, last)) {
-    const bar = syntheticBar(p.ticker, date, ctx.seed, "midnight");
+    const bar = servedBar(ctx.actions, p.ticker, date, "midnight", view);
     if (bar && bar.t >= fromMs && bar.t <= toMs) bars.push(bar);
   }
   if (sort === "desc") bars.reverse();
@@ -157,7 +162,7 @@ export function rangeAggs(ctx: RouteContext, p: { ticker: string; multiplier: st
 export function previousClose(ctx: RouteContext, ticker: string): FakeResponse {
   const adjusted = queryBool(ctx.query.adjusted, true);
   const session = previousTradingDay(ctx.today);
-  const bar = ctx.universeSet.has(ticker) ? syntheticBar(ticker, session, ctx.seed, "close") : undefined;
+  const bar = ctx.universeSet.has(ticker) ? servedBar(ctx.actions, ticker, session, "close", { adjusted, today: ctx.today }) : undefined;
   if (!bar) return emptyAggs(ctx, ticker, adjusted);
   return {
     status: 200,
@@ -169,9 +174,11 @@ export function openClose(ctx: RouteContext, ticker: string, date: string): Fake
   if (!isIsoDate(date)) return errorResponse(400, ctx.requestId, badTimeParam("date"));
   const gate = dateGate(ctx, date);
   if (gate) return gate;
-  const bar = ctx.universeSet.has(ticker) ? syntheticBar(ticker, date, ctx.seed, "close") : undefined;
-  if (!bar) return notFound(ctx.requestId, MESSAGES.dataNotFound);
-  const ext = syntheticExtendedHours(ticker, date, ctx.seed, bar);
+  const traded = ctx.universeSet.has(ticker) ? tradedBar(ctx.actions, ticker, date, "close") : undefined;
+  if (!traded) return notFound(ctx.requestId, MESSAGES.dataNotFound);
+  const view: BarView = { adjusted: queryBool(ctx.query.adjusted, true), today: ctx.today };
+  const bar = servedBar(ctx.actions, ticker, date, "close", view) ?? traded;
+  const ext = servedExtendedHours(ctx.actions, ticker, date, traded, view);
   return {
     status: 200,
     json: {

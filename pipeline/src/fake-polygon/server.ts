@@ -5,20 +5,31 @@
  * Reproduces the behaviours of /work/shared/polygon-api.md: both auth forms,
  * empty weekend/holiday days, fractional volumes, OTC rows, pagination with a
  * key-free absolute next_url, the plan's 403s, and injectable faults.
+ * Corporate actions: GET /stocks/v1/splits and GET /stocks/v1/dividends list
+ * a deterministic synthetic schedule (plus FakePolygonOptions.corporateActions),
+ * as visible at the fake's clock; bars are as traded with `adjusted=false` and
+ * split-adjusted up to the clock with `adjusted=true` (the default).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { nyDateOf } from "../calendar/nyse.js";
 import { handleControl } from "./control.js";
+import { actionBookFor } from "./action-book.js";
 import { FaultQueue, applyFault, type Fault } from "./faults.js";
 import { MESSAGES, errorResponse, notFound, requestIdFor, type FakeResponse } from "./responses.js";
 import { groupedDaily, openClose, previousClose, rangeAggs, type RouteContext } from "./routes-aggs.js";
+import { listDividends, listSplits } from "./routes-actions.js";
 import { listTickers, tickerDetails, upcomingMarketStatus } from "./routes-reference.js";
+import type { CorporateActionsOption } from "./synthetic-actions.js";
 import { syntheticUniverse } from "./synthetic.js";
 
 export type { Fault, FaultKind } from "./faults.js";
 export type { Bar } from "./synthetic.js";
+export type { CorporateActionsOption, SplitRatio, SyntheticDividend, SyntheticSplit, TickerActions } from "./synthetic-actions.js";
+export { adjustedFactor, asTradedFactor } from "./synthetic-actions.js";
+export { syntheticActions } from "./action-book.js";
+export { expectedFakeBar, type BarView } from "./served-bars.js";
 
 export interface FakePolygonOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -39,6 +50,11 @@ export interface FakePolygonOptions {
   today?: () => string;
   /** Oldest date the simulated plan covers; older requests get 403 NOT_AUTHORIZED. */
   historyStart?: string;
+  /**
+   * Splits and dividends added to the synthetic schedule; tickers in
+   * `replaceSyntheticFor` get only these. Checked at start (throws on a bad one).
+   */
+  corporateActions?: CorporateActionsOption;
 }
 
 export interface RecordedRequest {
@@ -84,6 +100,8 @@ const ROUTES: ReadonlyArray<{ name: string; re: RegExp; handle: Handler }> = [
   { name: "market-upcoming", re: /^\/v1\/marketstatus\/upcoming$/, handle: (c) => ({ status: 200, json: upcomingMarketStatus(c.today) }) },
   { name: "tickers", re: /^\/v3\/reference\/tickers$/, handle: (c) => listTickers(c) },
   { name: "ticker-details", re: /^\/v3\/reference\/tickers\/([^/]+)$/, handle: (c, [t]) => tickerDetails(c, t!) },
+  { name: "splits", re: /^\/stocks\/v1\/splits$/, handle: (c) => listSplits(c) },
+  { name: "dividends", re: /^\/stocks\/v1\/dividends$/, handle: (c) => listDividends(c) },
 ];
 
 function matchRoute(method: string, path: string): { name: string; handle: Handler; params: string[] } | undefined {
@@ -126,6 +144,7 @@ export async function startFakePolygon(options: FakePolygonOptions = {}): Promis
   const seed = options.seed ?? "demo";
   const universe = syntheticUniverse(options.universeSize ?? 11_000);
   const universeSet = new Set(universe);
+  const actions = actionBookFor(seed, universe, options.corporateActions);
   const rangePageSize = Math.max(1, Math.floor(options.rangePageSize ?? 5000));
   const today = options.today ?? (() => nyDateOf(Date.now()));
   const faults = new FaultQueue();
@@ -167,7 +186,7 @@ export async function startFakePolygon(options: FakePolygonOptions = {}): Promis
       if (key === undefined) return errorResponse(401, requestId, MESSAGES.missingKey);
       if (!apiKeys.has(key)) return errorResponse(401, requestId, MESSAGES.unknownKey);
       if (!route) return notFound(requestId);
-      const ctx: RouteContext = { seed, universe, universeSet, today: today(), rangePageSize, nextUrlBase, requestId, query };
+      const ctx: RouteContext = { seed, universe, universeSet, today: today(), rangePageSize, nextUrlBase, requestId, query, actions };
       if (options.historyStart !== undefined) ctx.historyStart = options.historyStart;
       return route.handle(ctx, route.params);
     };

@@ -4,6 +4,9 @@
  * Every value is a pure function of (seed, ticker, date): the close follows a
  * closed-form smooth curve plus bounded per-day noise, so any single day is
  * computed in O(1) (a grouped day is O(universe), never O(history)).
+ * The curve is the price split-adjusted as of the end of time: a bar as
+ * traded is the curve scaled by the splits still to come (see
+ * synthetic-actions.ts and served-bars.ts), passed in as `factor`.
  * THE DATA IS SYNTHETIC: it is not market data and must never be presented as such.
  */
 import { isTradingDay } from "../calendar/nyse.js";
@@ -162,10 +165,18 @@ function dayNoise(seed: string, ticker: string, d: number): number {
  * gets data; whether it is "listed" is the server's universe's concern.
  * `stamp` "close" (default) stamps 16:00 New York time and sets `T`;
  * "midnight" stamps 00:00 New York time and omits `T` (range form).
+ * `factor` 1 (default) gives the curve (split-adjusted as of the end of time);
+ * the as-traded bar passes asTradedFactor(splits, date): prices are
+ * multiplied by it and volume divided, each rounded as the curve's are.
  */
-export function syntheticBar(ticker: string, date: string, seed: string, stamp: BarStamp = "close"): Bar | undefined {
+export function syntheticBar(ticker: string, date: string, seed: string, stamp: BarStamp = "close", factor = 1): Bar | undefined {
   if (!hasSessionData(date)) return undefined;
-  return barOnSession(ticker, date, seed, stamp);
+  return barOnSession(ticker, date, seed, stamp, factor);
+}
+
+/** The smooth (noise-free) curve price of `ticker` on a date or day number (ny-time's dayNumber): a price level, e.g. to size a dividend. */
+export function syntheticPriceLevel(ticker: string, date: string | number, seed: string): number {
+  return Math.exp(smoothLog(tickerParams(ticker, seed), typeof date === "number" ? date : dayNumber(date)));
 }
 
 /** True when `date` is a trading day with synthetic data (on or after SYNTHETIC_DATA_START). */
@@ -173,13 +184,24 @@ export function hasSessionData(date: string): boolean {
   return isIsoDate(date) && date >= SYNTHETIC_DATA_START && isTradingDay(date);
 }
 
-/** The bars of many tickers on one session (one calendar check, O(tickers)). */
-export function syntheticDay(tickers: readonly string[], date: string, seed: string, stamp: BarStamp = "close"): Bar[] {
+/** The bars of many tickers on one session (one calendar check, O(tickers)); `factorOf` as syntheticBar's `factor`. */
+export function syntheticDay(
+  tickers: readonly string[],
+  date: string,
+  seed: string,
+  stamp: BarStamp = "close",
+  factorOf: (ticker: string) => number = () => 1,
+): Bar[] {
   if (!hasSessionData(date)) return [];
-  return tickers.map((t) => barOnSession(t, date, seed, stamp));
+  return tickers.map((t) => barOnSession(t, date, seed, stamp, factorOf(t)));
 }
 
-function barOnSession(ticker: string, date: string, seed: string, stamp: BarStamp): Bar {
+/** round4, but never 0: a price after many reverse splits still has to be positive. */
+function price4(x: number): number {
+  return Math.max(0.0001, round4(x));
+}
+
+function barOnSession(ticker: string, date: string, seed: string, stamp: BarStamp, factor: number): Bar {
   const p = tickerParams(ticker, seed);
   const d = dayNumber(date);
   const r = mulberry32(hash32(`${seed}:${ticker}:${date}`));
@@ -188,13 +210,15 @@ function barOnSession(ticker: string, date: string, seed: string, stamp: BarStam
   const open = prevClose * (1 + (r() - 0.5) * 0.01);
   const high = Math.max(open, close) * (1 + r() * 0.02);
   const low = Math.min(open, close) * (1 - r() * 0.02);
-  const o = round4(open);
-  const c = round4(close);
-  const h = round4(high);
-  const l = round4(low);
+  // Scaled before rounding, so the as-traded bar is as precise as the curve.
+  const o = price4(open * factor);
+  const c = price4(close * factor);
+  const h = price4(high * factor);
+  const l = price4(low * factor);
   const volumeInt = Math.max(100, Math.round(p.volumeBase * (0.5 + r())));
   // About a third of the rows carry a fractional volume, as real responses do.
-  const v = r() < 0.35 ? round4(volumeInt + 0.0001 + r() * 0.9998) : volumeInt;
+  const v =
+    r() < 0.35 ? round4((volumeInt + 0.0001 + r() * 0.9998) / factor) : Math.max(1, Math.round(volumeInt / factor));
   const vw = round4((h + l + 2 * c) / 4);
   const n = Math.max(1, Math.round(volumeInt / p.tradeSize));
   const t = stamp === "close" ? nyWallTimeToEpochMs(date, 16) : nyWallTimeToEpochMs(date, 0);

@@ -19,7 +19,7 @@ import type { Storage } from "@google-cloud/storage";
 import type { Db } from "mongodb";
 import { expect } from "vitest";
 import { tradingDaysBetween } from "../../src/calendar/nyse.js";
-import { syntheticBar } from "../../src/fake-polygon/synthetic.js";
+import { expectedFakeBar } from "../../src/fake-polygon/server.js";
 import { parseKey } from "../../src/lake/layout.js";
 import type { PriceValues } from "../../src/model/daily-price.js";
 import { listFiles } from "../e2e/harness.js";
@@ -32,9 +32,10 @@ export const keyOf = (symbol: string, date: string) => `${symbol}|${date}`;
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
-/** The values the pipeline must store for (symbol, date): the fake's bar, renamed as the loader does. */
+/** The values the pipeline must store for (symbol, date): the fake's as-traded bar, renamed as the loader does. */
 export function sourceValues(symbol: string, date: string): PriceValues {
-  const bar = syntheticBar(symbol, date, SEED);
+  // adjusted=false does not depend on the clock: any "today" after the date serves the same bar.
+  const bar = expectedFakeBar({ seed: SEED }, symbol, date, { adjusted: false, today: "9999-12-31" });
   if (!bar) throw new Error(`the source has no bar for ${symbol} on ${date}`);
   return { open: bar.o, high: bar.h, low: bar.l, close: bar.c, volume: bar.v, vwap: bar.vw, transactions: bar.n, ...(bar.otc !== undefined && { otc: bar.otc }) };
 }
