@@ -90,7 +90,8 @@ export async function benchApi(fake: FakePolygon, mongoUri: string, workDir: str
     const stats = fake.stats();
     check(spec.job, run);
     const counts = run.summary?.counts as Record<string, number> | undefined;
-    const tickers = spec.tickers ?? counts?.valid ?? 0;
+    // counts.valid also holds the session's corporate-action rows: the bars written are the tickers kept.
+    const tickers = spec.tickers ?? (counts ? counts.inserted! + counts.updated! + counts.unchanged! + counts.protectedManual! : 0);
     const oldRequests = tickers * spec.days.length;
     out.push({
       job: spec.job,

@@ -81,6 +81,8 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
     apiRequests,
     lakeObjectsWritten: ctx.lakeObjectsWritten,
     lakeObjectsRead: ctx.lakeObjectsRead,
+    // Also on failure: a daily run that loaded its bars but not its actions says what it did load.
+    details: { actions: ctx.actionCounts },
   });
   const done = await withRun(config, p.command, args, bodies[p.command]!, {
     log: io.err,
@@ -95,7 +97,7 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
   io.err(`${p.command}: ${r.message}`);
   for (const w of r.warnings ?? []) io.err(`warning: ${w}`);
   if (r.outcome === "rejected-records") io.err(`${ctx.counts.rejected} row(s) were rejected and quarantined (collection "quarantine"); the valid rows were loaded.`);
-  if (p.json) io.out(JSON.stringify({ ...summary, outcome: r.outcome, exitCode, message: r.message, warnings: r.warnings ?? [], ...(r.details && { details: r.details }) }));
+  if (p.json) io.out(JSON.stringify({ ...summary, outcome: r.outcome, exitCode, message: r.message, warnings: r.warnings ?? [], details: { ...summary.details, ...r.details } }));
   return exitCode;
 }
 
@@ -181,10 +183,10 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
   const y = yargs(argv)
     .scriptName("stock-pipeline")
     .usage("$0 <command> [options]\n\nDaily stock bars: Polygon/Massive API -> raw data lake -> MongoDB.\nConfiguration comes from the environment (see README).")
-    .command("extract", "grouped daily bars for --date -> lake", (c) => c.option("date", dateOption("trading date YYYY-MM-DD (New York)")).option("tickers", tickers))
+    .command("extract", "grouped daily bars (as traded) and the whole market's corporate actions for --date -> lake", (c) => c.option("date", dateOption("trading date YYYY-MM-DD (New York)")).option("tickers", tickers))
     .command("load", "lake objects for --date -> MongoDB", (c) => c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual))
     .command("run", "extract, then load", (c) => c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual))
-    .command("backfill", "per-ticker range aggregates --from..--to -> lake -> MongoDB", (c) =>
+    .command("backfill", "per-ticker range aggregates and the tickers' corporate actions --from..--to -> lake -> MongoDB", (c) =>
       c
         .option("from", dateOption("first date YYYY-MM-DD"))
         .option("to", dateOption("last date YYYY-MM-DD"))

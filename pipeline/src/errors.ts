@@ -78,6 +78,23 @@ export class RawObjectError extends PipelineError {
   }
 }
 
+/**
+ * Lake objects hold bars on the old basis (split-adjusted as of their
+ * request, `adjusted: true`, or of unknown basis) and loading them would mix
+ * that basis with the as-traded records (exit 2). Names the objects and the
+ * command that re-fetches them as traded.
+ */
+export class OldBasisError extends PipelineError {
+  readonly exitCode = 2;
+  constructor(
+    message: string,
+    readonly objects: readonly string[],
+    readonly command: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The database is unreachable or refused an operation. */
 export class DatabaseError extends PipelineError {
   readonly exitCode = 1;

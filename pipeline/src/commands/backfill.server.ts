@@ -1,10 +1,13 @@
 import { latestCompletedSession, tradingDaysBetween } from "../calendar/nyse.js";
-import { ConfigError } from "../errors.js";
-import { groupedPrefix, parseKey, rangePageKey, rangePrefix } from "../lake/layout.js";
+import { ApiError, ConfigError } from "../errors.js";
+import { ACTION_ENDPOINTS, actionsBatchKey, batchTickers, groupedPrefix, parseKey, rangePageKey, rangePrefix, tickersHash } from "../lake/layout.js";
+import type { ActionQuery } from "../polygon/client.server.js";
+import { ACTIONS_PAGE_LIMIT, actionKeysBetween, actionsSummary, fetchActionChain, loadActionKeys } from "./actions.server.js";
 import type { TickerSelection } from "../config.server.js";
 import type { CommandResult, Context } from "./context.server.js";
 import { loadObject, loadSummary, storeResponse } from "./load-object.server.js";
 import { progressBar } from "./progress.js";
+import { planBasis } from "./basis.server.js";
 
 export interface RangeArgs {
   from: string;
@@ -61,12 +64,81 @@ export async function backfill(ctx: Context, args: RangeArgs): Promise<CommandRe
     const loaded = args.lakeOnly ? "not loaded (--lake-only)" : `${rows} rows`;
     ctx.log(`${progressBar(i + 1, tickers.length)} ${ticker}: ${pages.keys.length} page(s) (${pages.fetched} fetched, ${pages.reused} from the lake), ${loaded}`);
   }
+  const actions = await backfillActions(ctx, tickers, args.from, to, args);
+  rejected += actions.rejected;
+  warnings.push(...actions.warnings);
   for (const w of warnings) ctx.log(`warning: ${w}`);
+  const actionPages = `corporate actions: ${actions.fetched} page(s) fetched, ${actions.reused} reused`;
   return {
     outcome: rejected ? "rejected-records" : "success",
-    message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${args.lakeOnly ? "nothing loaded (--lake-only)" : loadSummary(ctx)}`,
+    message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${actionPages}; ${args.lakeOnly ? "nothing loaded (--lake-only)" : `${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}`}`,
     warnings,
+    details: { actions: ctx.actionCounts, actionPages: { fetched: actions.fetched, reused: actions.reused } },
   };
+}
+
+/** `ticker.any_of` takes up to 100 tickers; the character cap keeps a batch's URL and its lake metadata (8 KiB) small. */
+export const ACTION_BATCH_TICKERS = 100;
+const ACTION_BATCH_CHARS = 1000;
+
+/** Batches of the distinct tickers in sorted order, so the same list always makes the same batches (and lake keys). */
+export function tickerBatches(tickers: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let chars = 0;
+  for (const t of batchTickers(tickers)) {
+    if (batch.length === ACTION_BATCH_TICKERS || (batch.length > 0 && chars + t.length + 1 > ACTION_BATCH_CHARS)) {
+      batches.push(batch);
+      batch = [];
+      chars = 0;
+    }
+    batch.push(t);
+    chars += t.length + 1;
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
+/**
+ * The tickers' splits (from `from` on, announced ones included) and
+ * dividends (ex-date in from..to), in `ticker.any_of` batches, paginated;
+ * lake pages are reused unless --refetch, and loaded unless --lake-only.
+ */
+async function backfillActions(ctx: Context, tickers: readonly string[], from: string, to: string, args: RangeArgs) {
+  const feed = ctx.config.feed;
+  const out = { fetched: 0, reused: 0, rejected: 0, warnings: [] as string[] };
+  const batches = tickerBatches(tickers);
+  for (const [i, batch] of batches.entries()) {
+    const hash = tickersHash(batch);
+    const anyOf = batch.join(",");
+    for (const endpoint of ACTION_ENDPOINTS) {
+      const query: ActionQuery =
+        endpoint === "splits"
+          ? { "ticker.any_of": anyOf, "execution_date.gte": from, limit: ACTIONS_PAGE_LIMIT }
+          : { "ticker.any_of": anyOf, "ex_dividend_date.gte": from, "ex_dividend_date.lte": to, limit: ACTIONS_PAGE_LIMIT };
+      let chain;
+      try {
+        chain = await fetchActionChain(ctx, {
+          keyOf: (p) => actionsBatchKey(feed, endpoint, hash, from, to, p),
+          first: (c) => c[endpoint](query),
+          refetch: args.refetch ?? false,
+          meta: { tickers: anyOf },
+        });
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        const kept = args.lakeOnly ? "stored" : "stored and loaded";
+        throw new ApiError(`the back-fill ${kept} the bars, but not all the corporate actions of its tickers: ${e.message}. Run the same backfill again: what the lake holds is reused`, e.details, { cause: e });
+      }
+      out.fetched += chain.fetched;
+      out.reused += chain.reused;
+      if (args.lakeOnly) continue;
+      const loaded = await loadActionKeys(ctx, chain.keys);
+      out.rejected += loaded.rejected;
+      out.warnings.push(...loaded.warnings);
+    }
+    ctx.log(`${progressBar(i + 1, batches.length)} corporate actions of ${batch.length} ticker(s) (batch ${hash})`);
+  }
+  return out;
 }
 
 async function rangePages(ctx: Context, ticker: string, from: string, to: string, refetch: boolean): Promise<{ keys: string[]; fetched: number; reused: number }> {
@@ -144,11 +216,14 @@ export async function reprocess(ctx: Context, args: RangeArgs): Promise<CommandR
   });
   const { chained, stale } = await rangeChains(ctx, ranges);
   for (const k of stale) ctx.log(`warning: ignoring ${k}: it is not part of its response's next_url chain (a page left over from an earlier, longer fetch)`);
-  const keys = [...grouped, ...chained];
-  if (keys.length === 0) {
+  // Old-basis (split-adjusted) objects are skipped when superseded, or the whole reprocess is refused before any write.
+  const { load: keys } = await planBasis(ctx, [...grouped, ...chained], args);
+  // Actions are whole-market facts: every object of the range is loaded, whatever the tickers.
+  const actionKeys = await actionKeysBetween(ctx, args.from, args.to);
+  if (keys.length === 0 && actionKeys.length === 0) {
     throw new ConfigError(`the lake (${ctx.lake.description}) holds no ${feed} objects between ${args.from} and ${args.to}: nothing to reprocess`);
   }
-  ctx.log(`reprocess ${args.from}..${args.to}: ${grouped.length} grouped and ${chained.length} range object(s) in the lake`);
+  ctx.log(`reprocess ${args.from}..${args.to}: ${grouped.length} grouped, ${chained.length} range and ${actionKeys.length} corporate-actions object(s) in the lake`);
   let rejected = 0;
   for (const [i, key] of keys.entries()) {
     const p = parseKey(key)!;
@@ -163,5 +238,12 @@ export async function reprocess(ctx: Context, args: RangeArgs): Promise<CommandR
     ).rejected;
     if ((i + 1) % 25 === 0 || i + 1 === keys.length) ctx.log(`${progressBar(i + 1, keys.length)} ${key}`);
   }
-  return { outcome: rejected ? "rejected-records" : "success", message: `reprocessed ${keys.length} lake object(s): ${loadSummary(ctx)}` };
+  const actions = await loadActionKeys(ctx, actionKeys);
+  rejected += actions.rejected;
+  return {
+    outcome: rejected ? "rejected-records" : "success",
+    message: `reprocessed ${keys.length + ctx.actionCounts.objects} lake object(s): ${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}`,
+    ...(actions.warnings.length && { warnings: actions.warnings }),
+    details: { actions: ctx.actionCounts },
+  };
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
 import { redact, redactMongoUri, type Config } from "../config.server.js";
 import { asDatabaseError, connectMongo, mongoReason } from "../db/client.server.js";
+import { ensureCorporateActionIndexes } from "../db/corporate-actions.server.js";
 import { ensureDailyPriceIndexes } from "../db/daily-prices.server.js";
 import { ensureQuarantineIndexes } from "../db/quarantine.server.js";
 import { emptyCounts, ensureRunIndexes, finishRun, heartbeat, HEARTBEAT_MS, markAbandonedRuns, startRun, type RunCounts, type RunOutcome } from "../db/runs.server.js";
@@ -12,6 +13,7 @@ import { openLake, type Lake } from "../lake/lake.js";
 import { PolygonClient } from "../polygon/client.server.js";
 import { ensureEmbeddedMongo } from "../services/ferretdb.server.js";
 import { isPidAlive } from "../services/process.server.js";
+import { emptyActionCounts, type ActionCounts } from "./actions.server.js";
 
 /** What a command returns; the CLI turns it into an exit code and a summary. */
 export interface CommandResult {
@@ -29,6 +31,8 @@ export interface Context {
   lake: Lake;
   runId: string;
   counts: RunCounts;
+  /** What loads did to corporate_actions; their rows are also in `counts` (rows, valid, rejected). */
+  actionCounts: ActionCounts;
   lakeObjectsWritten: number;
   lakeObjectsRead: number;
   /** The API client, created on first use (commands like reprocess never call it). */
@@ -53,6 +57,7 @@ export async function openDatabase(config: Config, log: (line: string) => void):
     await ensureDailyPriceIndexes(db);
     await ensureRunIndexes(db);
     await ensureQuarantineIndexes(db);
+    await ensureCorporateActionIndexes(db);
   } catch (e) {
     await client.close();
     throw new DatabaseError(`cannot create the indexes in ${config.mongo.dbName}: ${mongoReason(e)}`, { cause: e });
@@ -78,7 +83,7 @@ export async function recordAbandonedRuns(db: Db, log: (line: string) => void, e
 export interface RunResult {
   result?: CommandResult;
   error?: unknown;
-  ctx: Pick<Context, "runId" | "counts" | "lakeObjectsWritten" | "lakeObjectsRead">;
+  ctx: Pick<Context, "runId" | "counts" | "actionCounts" | "lakeObjectsWritten" | "lakeObjectsRead">;
   apiRequests: number;
 }
 
@@ -125,6 +130,7 @@ export async function withRun(
     lake,
     runId,
     counts: emptyCounts(),
+    actionCounts: emptyActionCounts(),
     lakeObjectsWritten: 0,
     lakeObjectsRead: 0,
     async polygon() {

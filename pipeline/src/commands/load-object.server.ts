@@ -4,6 +4,7 @@ import type { ObjectMeta } from "../lake/lake.js";
 import { isValidSymbol } from "../model/daily-price.js";
 import type { RawResponse } from "../polygon/client.server.js";
 import { parseAggregates, type ParseOptions } from "../transform/bars.js";
+import { oldBasisObjectError } from "./basis.server.js";
 import type { Context } from "./context.server.js";
 
 /** Lake metadata for one response: what was asked and what came back, never the key. */
@@ -24,16 +25,17 @@ export function responseMeta(ctx: Context, r: RawResponse): ObjectMeta {
   return meta;
 }
 
-/** Stores one response in the lake and counts it. */
-export async function storeResponse(ctx: Context, key: string, r: RawResponse): Promise<void> {
-  await ctx.lake.put(key, r.body, responseMeta(ctx, r));
+/** Stores one response in the lake and counts it; `extra` adds metadata (a back-fill batch's `tickers`). */
+export async function storeResponse(ctx: Context, key: string, r: RawResponse, extra: ObjectMeta = {}): Promise<void> {
+  await ctx.lake.put(key, r.body, { ...responseMeta(ctx, r), ...extra });
   ctx.lakeObjectsWritten++;
 }
 
 /**
  * Loads one lake object into MongoDB: parse, validate, upsert the good rows,
  * quarantine the rest. Returns how many rows were rejected and which symbols
- * the object held (valid or not).
+ * the object held (valid or not). Only as-traded objects (`adjusted: false`)
+ * load: any other is refused with OldBasisError before anything is written.
  */
 export async function loadObject(
   ctx: Context,
@@ -43,6 +45,7 @@ export async function loadObject(
   const { body } = await ctx.lake.get(key);
   ctx.lakeObjectsRead++;
   const parsed = parseAggregates(key, body, opts);
+  if (parsed.adjusted !== false) throw oldBasisObjectError(key, parsed.adjusted);
   ctx.counts.rows += parsed.bars.length + parsed.rejects.length;
   ctx.counts.valid += parsed.bars.length;
   ctx.counts.rejected += parsed.rejects.length;

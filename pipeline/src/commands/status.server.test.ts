@@ -150,3 +150,75 @@ describe("formatStatus and synthetic data", () => {
     expect(rowOf(text, "GAPS2")[4]).toBe("4 (2025-01-03, 2025-01-06, 2025-01-07, …)");
   });
 });
+
+describe("statusReport: records on the old, split-adjusted basis", () => {
+  const t = testDatabase();
+  /** As the pipeline stored records before it stored prices as traded: no basis. */
+  const old = (symbol: string, date: string, source: "pipeline" | "manual" = "pipeline") => ({
+    symbol,
+    date: new Date(`${date}T00:00:00.000Z`),
+    open: 10,
+    high: 11,
+    low: 9,
+    close: 10.5,
+    volume: 100,
+    source,
+    feed: "polygon",
+    lakeObject: `raw/polygon/grouped/date=${date}/grouped.json`,
+    ingestedAt: AFTER_CLOSE,
+    updatedAt: AFTER_CLOSE,
+  });
+
+  beforeAll(async () => {
+    await ensureDailyPriceIndexes(t.db);
+    await t.db.collection("daily_prices").insertMany([
+      old("OLDA", "2024-12-30"),
+      old("OLDA", "2025-01-02"),
+      old("OLDA", "2025-01-03"),
+      old("OLDB", "2025-01-06"),
+      old("OLDB", "2025-01-07"),
+      old("HAND", "2025-01-08", "manual"),
+    ]);
+    await load(t.db, "polygon", [["NEWC", ["2025-01-10", "2025-01-13"]]]);
+  });
+
+  it("names each symbol with its count and first and last date, and the one back-fill that re-fetches them all, whatever the watchlist", async () => {
+    const r = await statusReport(t.db, ["NEWC"], AFTER_CLOSE);
+    expect(r.oldBasis).toEqual({
+      symbols: [
+        { symbol: "OLDA", records: 3, from: "2024-12-30", to: "2025-01-03" },
+        { symbol: "OLDB", records: 2, from: "2025-01-06", to: "2025-01-07" },
+      ],
+      command: "stock-pipeline backfill --refetch --from 2024-12-30 --to 2025-01-07 --tickers OLDA,OLDB",
+      manual: [{ symbol: "HAND", records: 1, from: "2025-01-08", to: "2025-01-08" }],
+    });
+  });
+
+  it("formatStatus prints the affected ranges, the command on a line of its own, and the hand-edited records apart", async () => {
+    const lines = formatStatus(await statusReport(t.db, ["NEWC"], AFTER_CLOSE)).split("\n");
+    const at = lines.findIndex((l) => l.startsWith("OLD BASIS:"));
+    expect(lines[at]).toBe("OLD BASIS: 5 record(s) of 2 symbol(s) are split-adjusted as of the day they were fetched, not as traded:");
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      "  OLDA  3 record(s)  2024-12-30..2025-01-03",
+      "  OLDB  2 record(s)  2025-01-06..2025-01-07",
+      "Re-fetch them as traded (docs/migration-as-traded.md):",
+      "  stock-pipeline backfill --refetch --from 2024-12-30 --to 2025-01-07 --tickers OLDA,OLDB",
+    ]);
+    const hand = lines.findIndex((l) => l.startsWith("Edited by hand before"));
+    expect(hand).toBeGreaterThan(at);
+    expect(lines[hand + 1]).toBe("  HAND  1 record(s)  2025-01-08..2025-01-08");
+  });
+
+  it("once the records are re-loaded as traded the section is gone, except the hand-edited record a person has to check", async () => {
+    await load(t.db, "polygon", [
+      ["OLDA", ["2024-12-30", "2025-01-02", "2025-01-03"]],
+      ["OLDB", ["2025-01-06", "2025-01-07"]],
+    ]);
+    const r = await statusReport(t.db, "*", AFTER_CLOSE);
+    expect(r.oldBasis).toEqual({ symbols: [], command: null, manual: [{ symbol: "HAND", records: 1, from: "2025-01-08", to: "2025-01-08" }] });
+    const text = formatStatus(r);
+    expect(text).not.toContain("OLD BASIS");
+    expect(text).not.toContain("backfill --refetch");
+    expect(text).toContain("Edited by hand before prices were stored as traded");
+  });
+});

@@ -1,8 +1,9 @@
 import type { Db } from "mongodb";
 import { latestCompletedSession, nextTradingDay, tradingDaysBetween } from "../calendar/nyse.js";
 import type { TickerSelection } from "../config.server.js";
-import { dailyPrices, datesBySymbol, LIVE, listSymbols } from "../db/daily-prices.server.js";
+import { dailyPrices, datesBySymbol, LIVE, listSymbols, oldBasisRecords, type OldBasisRange } from "../db/daily-prices.server.js";
 import { recentRuns } from "../db/runs.server.js";
+import { backfillRefetchCommand } from "./basis.server.js";
 
 export interface SymbolCoverage {
   symbol: string;
@@ -15,10 +16,24 @@ export interface SymbolCoverage {
   behind: number;
 }
 
+/**
+ * Records stored before prices were stored as traded (no `basis`), of every
+ * symbol in the database whatever the watchlist.
+ */
+export interface OldBasisReport {
+  /** Pipeline records: split-adjusted as of the day they were fetched. */
+  symbols: OldBasisRange[];
+  /** The one command that re-fetches them all as traded; null when there are none. */
+  command: string | null;
+  /** Records a person edited before the switch: checked by a person, never rewritten unasked. */
+  manual: OldBasisRange[];
+}
+
 export interface StatusReport {
   latestCompletedSession: string;
   feeds: string[];
   symbols: SymbolCoverage[];
+  oldBasis: OldBasisReport;
   recentRuns: { id: string; command: string; outcome: string; startedAt: string; durationMs: number | null; message: string | null; error: string | null; apiRequests: number }[];
 }
 
@@ -43,6 +58,7 @@ export async function statusReport(db: Db, tickers: TickerSelection, now = new D
     latestCompletedSession: latest,
     feeds,
     symbols: coverage,
+    oldBasis: await oldBasisReport(db),
     recentRuns: runs.map((r) => ({
       id: r._id,
       command: r.command,
@@ -54,6 +70,31 @@ export async function statusReport(db: Db, tickers: TickerSelection, now = new D
       apiRequests: r.apiRequests,
     })),
   };
+}
+
+async function oldBasisReport(db: Db): Promise<OldBasisReport> {
+  const { pipeline, manual } = await oldBasisRecords(db);
+  if (pipeline.length === 0) return { symbols: [], command: null, manual };
+  const from = pipeline.reduce((m, s) => (s.from < m ? s.from : m), pipeline[0]!.from);
+  const to = pipeline.reduce((m, s) => (s.to > m ? s.to : m), pipeline[0]!.to);
+  return { symbols: pipeline, command: backfillRefetchCommand(from, to, pipeline.map((s) => s.symbol)), manual };
+}
+
+/** The old-basis section: what is affected and the command that fixes it. Empty when nothing is. */
+function formatOldBasis(o: OldBasisReport): string[] {
+  const lines: string[] = [];
+  const row = (s: OldBasisRange) => `  ${s.symbol}  ${s.records} record(s)  ${s.from}..${s.to}`;
+  if (o.symbols.length) {
+    const total = o.symbols.reduce((n, s) => n + s.records, 0);
+    lines.push("", `OLD BASIS: ${total} record(s) of ${o.symbols.length} symbol(s) are split-adjusted as of the day they were fetched, not as traded:`);
+    lines.push(...o.symbols.map(row));
+    lines.push("Re-fetch them as traded (docs/migration-as-traded.md):", `  ${o.command}`);
+  }
+  if (o.manual.length) {
+    lines.push("", "Edited by hand before prices were stored as traded (check that these values are as traded; the pipeline does not rewrite them):");
+    lines.push(...o.manual.map(row));
+  }
+  return lines;
 }
 
 /** The report as text for a terminal. */
@@ -73,6 +114,7 @@ export function formatStatus(report: StatusReport): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [header, ...rows]) lines.push(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  lines.push(...formatOldBasis(report.oldBasis));
   lines.push("");
   lines.push(report.recentRuns.length ? "Recent runs:" : "No pipeline runs recorded yet.");
   for (const r of report.recentRuns) {

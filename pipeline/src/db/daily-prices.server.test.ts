@@ -165,6 +165,7 @@ describe("upsertPipelineBars", () => {
         vwap: 10.2,
         transactions: 50,
         source: "pipeline",
+        basis: "as-traded",
         feed: "polygon",
         lakeObject: "raw/polygon/grouped/date=2025-01-13/grouped.json",
         runId: "run-1",

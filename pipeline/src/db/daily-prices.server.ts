@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter, type WithId } from "mongodb";
-import { fromStoredDate, sameValues, toStoredDate, type DailyPrice, type Feed, type PriceValues } from "../model/daily-price.js";
+import { AS_TRADED, fromStoredDate, sameValues, toStoredDate, type DailyPrice, type Feed, type PriceValues } from "../model/daily-price.js";
 import type { CleanBar } from "../transform/bars.js";
 import { ensureIndexes, type IndexDef } from "./indexes.server.js";
 import { MAX_HELD_UPDATES, withWriteLease } from "./write-lease.server.js";
@@ -39,6 +39,11 @@ export interface UpsertCounts {
   protectedManual: number;
 }
 
+/**
+ * The bars are as traded: the only basis the pipeline loads now (loadObject
+ * refuses split-adjusted objects), so every record written here is marked
+ * `basis: "as-traded"`.
+ */
 export interface UpsertOptions {
   feed: Feed;
   runId: string;
@@ -50,7 +55,7 @@ export interface UpsertOptions {
   now?: Date;
 }
 
-const VALUE_PROJECTION = { _id: 1, symbol: 1, date: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, vwap: 1, transactions: 1, otc: 1, source: 1, feed: 1 } as const;
+const VALUE_PROJECTION = { _id: 1, symbol: 1, date: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, vwap: 1, transactions: 1, otc: 1, source: 1, feed: 1, basis: 1 } as const;
 type Existing = Pick<WithId<DailyPrice>, keyof typeof VALUE_PROJECTION>;
 
 const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
@@ -60,7 +65,10 @@ const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
  * the input's keys in one query, then sends unordered bulkWrites per batch:
  * the updates of changed records (under the write lease, in holds of at most
  * MAX_HELD_UPDATES), then the inserts of new keys.
- * Unchanged records cost no write (a re-run modifies nothing), hand-edited
+ * Unchanged records cost no write (a re-run modifies nothing); a record with
+ * the same values but no basis (stored split-adjusted before the switch, on a
+ * day no split made the two differ) is updated, so a re-fetch as traded marks
+ * it. Hand-edited
  * ones are counted as protected, and the update filters repeat that
  * protection so a person's edit landing between the read and the write wins.
  * The unique index is the guard against duplicates: a concurrent writer that
@@ -123,6 +131,7 @@ function newDocument(bar: CleanBar, opts: UpsertOptions, now: Date): DailyPrice 
     date: toStoredDate(bar.date),
     ...valuesOf(bar),
     source: "pipeline",
+    basis: AS_TRADED,
     feed: opts.feed,
     lakeObject: opts.lakeObjectOf(bar),
     runId: opts.runId,
@@ -175,7 +184,7 @@ async function writeBatch(
       inserts.push({ op: { insertOne: { document: newDocument(bar, opts, now) } }, bar });
     } else if (old.source === "manual" && !opts.overwriteManual) {
       counts.protectedManual++;
-    } else if (old.source !== "manual" && old.feed === opts.feed && sameValues(old, values)) {
+    } else if (old.source !== "manual" && old.feed === opts.feed && old.basis === AS_TRADED && sameValues(old, values)) {
       counts.unchanged++;
     } else {
       // Fields the new values lack must go, and so does a person's tombstone when overwriting.
@@ -184,7 +193,7 @@ async function writeBatch(
       updates.push({
         updateOne: {
           filter: { _id: old._id, ...(opts.overwriteManual ? {} : { source: "pipeline" }) },
-          update: { $set: { ...values, source: "pipeline", ...provenance }, $unset: unset },
+          update: { $set: { ...values, source: "pipeline", basis: AS_TRADED, ...provenance }, $unset: unset },
         },
       });
     }
@@ -275,10 +284,44 @@ export async function datesBySymbol(db: Db, symbols?: readonly string[]): Promis
   return out;
 }
 
+/** Live records of one symbol stored before the switch to as-traded prices (no `basis`). */
+export interface OldBasisRange {
+  symbol: string;
+  records: number;
+  /** First and last date, YYYY-MM-DD. */
+  from: string;
+  to: string;
+}
+
+/**
+ * Live records without a basis, per symbol (sorted): `pipeline` ones hold
+ * split-adjusted values and are re-fetched as traded; `manual` ones were
+ * edited by hand before the switch, which a person checks (the pipeline
+ * never rewrites them unasked). Tombstones are left out: nobody reads them.
+ */
+export async function oldBasisRecords(db: Db): Promise<{ pipeline: OldBasisRange[]; manual: OldBasisRange[] }> {
+  // No index can hold "field missing", and FerretDB has no $min/$max in $group: one projected pass, summed here.
+  const groups = { pipeline: new Map<string, OldBasisRange>(), manual: new Map<string, OldBasisRange>() };
+  const cursor = dailyPrices(db).find({ basis: { $exists: false }, ...LIVE }, { projection: { _id: 0, symbol: 1, date: 1, source: 1 } });
+  for await (const d of cursor) {
+    const date = fromStoredDate(d.date);
+    const group = d.source === "manual" ? groups.manual : groups.pipeline;
+    const range = group.get(d.symbol);
+    if (!range) group.set(d.symbol, { symbol: d.symbol, records: 1, from: date, to: date });
+    else {
+      range.records++;
+      if (date < range.from) range.from = date;
+      if (date > range.to) range.to = date;
+    }
+  }
+  const sorted = (m: Map<string, OldBasisRange>) => [...m.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  return { pipeline: sorted(groups.pipeline), manual: sorted(groups.manual) };
+}
+
 /** A person's edit: marks the record manual so the pipeline leaves it alone. */
 export async function applyManualEdit(db: Db, symbol: string, date: string, values: PriceValues, by: string): Promise<boolean> {
   const r = await withWriteLease(db, () =>
-    dailyPrices(db).updateOne({ symbol, date: toStoredDate(date), ...LIVE }, { $set: { ...values, source: "manual", updatedAt: new Date(), updatedBy: by } }),
+    dailyPrices(db).updateOne({ symbol, date: toStoredDate(date), ...LIVE }, { $set: { ...values, source: "manual", basis: AS_TRADED, updatedAt: new Date(), updatedBy: by } }),
   );
   return r.matchedCount === 1;
 }
@@ -388,7 +431,7 @@ async function refused(db: Db, symbol: string, date: string): Promise<ManualWrit
  * before (a tombstone) is brought back with the new values.
  */
 export async function insertManualPrice(db: Db, symbol: string, date: string, values: PriceValues, by: string, now = new Date()): Promise<ManualWriteResult> {
-  const doc: DailyPrice = { symbol, date: toStoredDate(date), ...values, source: "manual", ingestedAt: now, updatedAt: now, updatedBy: by };
+  const doc: DailyPrice = { symbol, date: toStoredDate(date), ...values, source: "manual", basis: AS_TRADED, ingestedAt: now, updatedAt: now, updatedBy: by };
   try {
     await dailyPrices(db).insertOne({ ...doc });
     return { ok: true, before: null, after: doc };
@@ -397,7 +440,7 @@ export async function insertManualPrice(db: Db, symbol: string, date: string, va
   }
   const unset: Record<string, ""> = { deletedAt: "" };
   for (const f of ["vwap", "transactions", "otc"] as const) if (values[f] === undefined) unset[f] = "";
-  const set = { ...values, source: "manual" as const, updatedAt: now, updatedBy: by };
+  const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: now, updatedBy: by };
   const before = await withWriteLease(db, () =>
     dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), deletedAt: { $exists: true } }, { $set: set, $unset: unset }, { returnDocument: "before" }),
   );
@@ -423,7 +466,7 @@ export async function editManualPrice(
   seenUpdatedAt: Date,
   now = new Date(),
 ): Promise<ManualWriteResult> {
-  const set = { ...values, source: "manual" as const, updatedAt: now, updatedBy: by };
+  const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: now, updatedBy: by };
   const before = await withWriteLease(db, () =>
     dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE }, { $set: set }, { returnDocument: "before" }),
   );

@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { decodeTicker, encodeTicker, groupedKey, groupedPrefix, parseKey, rangePageKey, rangePrefix } from "./layout.js";
+import { createHash } from "node:crypto";
+import {
+  actionsBatchKey,
+  actionsDayKey,
+  actionsDayPrefix,
+  actionsPrefix,
+  batchTickers,
+  decodeTicker,
+  encodeTicker,
+  groupedKey,
+  groupedPrefix,
+  parseKey,
+  rangePageKey,
+  rangePrefix,
+  tickersHash,
+} from "./layout.js";
 
 describe("lake layout", () => {
   it("builds the documented grouped-daily key and parses it back", () => {
@@ -88,7 +103,56 @@ describe("lake layout", () => {
     ["lower-case hex", "raw/polygon/range/ticker=A%2fB/from=2025-01-01_to=2025-01-02/page-0001.json"],
     ["an unencoded odd character", "raw/polygon/range/ticker=A B/from=2025-01-01_to=2025-01-02/page-0001.json"],
     ["an empty string", ""],
+    ["an unknown actions endpoint", "raw/polygon/mergers/date=2025-01-03/page-0001.json"],
+    ["an actions day without a page", "raw/polygon/splits/date=2025-01-03/splits.json"],
+    ["an actions day page 0000", "raw/polygon/dividends/date=2025-01-03/page-0000.json"],
+    ["an impossible actions date", "raw/polygon/splits/date=2025-02-29/page-0001.json"],
+    ["an upper-case batch hash", "raw/polygon/splits/tickers=ABCDEF012345/from=2025-01-01_to=2025-01-02/page-0001.json"],
+    ["a short batch hash", "raw/polygon/splits/tickers=abcdef01234/from=2025-01-01_to=2025-01-02/page-0001.json"],
+    ["a ticker list instead of a hash", "raw/polygon/splits/tickers=AAPL,MSFT/from=2025-01-01_to=2025-01-02/page-0001.json"],
+    ["a batch window from after to", "raw/polygon/dividends/tickers=abcdef012345/from=2025-01-03_to=2025-01-02/page-0001.json"],
+    ["a range object under an actions endpoint", "raw/polygon/splits/ticker=AAPL/from=2025-01-01_to=2025-01-02/page-0001.json"],
   ])("parseKey rejects %s", (_label, key) => {
     expect(parseKey(key)).toBeNull();
+  });
+
+  describe("corporate actions", () => {
+    it("builds the documented daily key of each endpoint and parses it back", () => {
+      const splits = actionsDayKey("polygon", "splits", "2025-01-03", 1);
+      expect(splits).toBe("raw/polygon/splits/date=2025-01-03/page-0001.json");
+      expect(parseKey(splits)).toEqual({ kind: "actions-day", feed: "polygon", endpoint: "splits", date: "2025-01-03", page: 1 });
+      const dividends = actionsDayKey("synthetic", "dividends", "2024-06-10", 12);
+      expect(dividends).toBe("raw/synthetic/dividends/date=2024-06-10/page-0012.json");
+      expect(parseKey(dividends)).toEqual({ kind: "actions-day", feed: "synthetic", endpoint: "dividends", date: "2024-06-10", page: 12 });
+      expect(splits.startsWith(actionsDayPrefix("polygon", "splits", "2025-01-03"))).toBe(true);
+      expect(splits.startsWith(actionsPrefix("polygon", "splits"))).toBe(true);
+      expect(dividends.startsWith(actionsPrefix("synthetic", "splits"))).toBe(false);
+    });
+
+    it("names a ticker batch by the first 12 hex digits of the sha256 of its sorted, comma-joined tickers", () => {
+      const expected = createHash("sha256").update("AAPL,BRK.A,MSFT").digest("hex").slice(0, 12);
+      expect(tickersHash(["MSFT", "AAPL", "BRK.A"])).toBe(expected);
+      expect(tickersHash(["BRK.A", "MSFT", "AAPL", "MSFT"])).toBe(expected);
+      expect(batchTickers(["b", "B", "a"])).toEqual(["B", "a", "b"]);
+      expect(tickersHash(["AAPL"])).not.toBe(tickersHash(["AAPL", "MSFT"]));
+    });
+
+    it("builds the documented back-fill batch key and parses it back", () => {
+      const hash = tickersHash(["AAPL", "MSFT"]);
+      const key = actionsBatchKey("polygon", "dividends", hash, "2024-01-02", "2024-06-28", 3);
+      expect(key).toBe(`raw/polygon/dividends/tickers=${hash}/from=2024-01-02_to=2024-06-28/page-0003.json`);
+      expect(parseKey(key)).toEqual({ kind: "actions-batch", feed: "polygon", endpoint: "dividends", tickersHash: hash, from: "2024-01-02", to: "2024-06-28", page: 3 });
+      expect(key.startsWith(actionsPrefix("polygon", "dividends"))).toBe(true);
+    });
+
+    it("refuses to build actions keys from bad input", () => {
+      expect(() => actionsDayKey("polygon", "mergers" as never, "2025-01-03", 1)).toThrow(/endpoint/);
+      expect(() => actionsDayKey("polygon", "splits", "2025-13-01", 1)).toThrow(/date/);
+      expect(() => actionsDayKey("polygon", "splits", "2025-01-03", 0)).toThrow(/page/);
+      expect(() => actionsBatchKey("polygon", "splits", "AAPL", "2025-01-01", "2025-01-02", 1)).toThrow(/hash/);
+      expect(() => actionsBatchKey("polygon", "splits", "abcdef012345", "2025-01-03", "2025-01-02", 1)).toThrow(/after/);
+      expect(() => tickersHash([])).toThrow(/empty/);
+      expect(() => tickersHash(["AAPL", ""])).toThrow(/ticker/);
+    });
   });
 });

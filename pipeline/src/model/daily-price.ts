@@ -19,6 +19,16 @@ export interface PriceValues {
 export type RecordSource = "pipeline" | "manual";
 export type Feed = "polygon" | "synthetic";
 
+/**
+ * The basis of a record's values. Only one exists now: as traded (bars
+ * fetched with `adjusted=false`, or typed by a person). Until the pipeline
+ * switched, it stored bars split-adjusted as of the day they were fetched
+ * (`adjusted=true`); those records carry no `basis`, which is how `status`
+ * finds them (docs/migration-as-traded.md).
+ */
+export type PriceBasis = "as-traded";
+export const AS_TRADED: PriceBasis = "as-traded";
+
 /** A document of `stock_market.daily_prices`. */
 export interface DailyPrice extends PriceValues {
   symbol: string;
@@ -26,6 +36,14 @@ export interface DailyPrice extends PriceValues {
   date: Date;
   /** Who last set the values: the pipeline, or a person through the web app. */
   source: RecordSource;
+  /**
+   * "as-traded" on every record written since the pipeline stores prices as
+   * traded (pipeline loads of `adjusted=false` objects, and a person's
+   * creates and edits). Absent: an older record, split-adjusted as of the
+   * day it was fetched (a pipeline record) or edited by hand before the
+   * change (a manual one), to be re-fetched or checked.
+   */
+  basis?: PriceBasis;
   /** Where the pipeline's values came from; kept after a manual edit. */
   feed?: Feed;
   /** Lake key of the raw response the values were loaded from. */

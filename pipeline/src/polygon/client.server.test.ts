@@ -95,8 +95,8 @@ describe("PolygonClient: authentication and the successful response", () => {
     const req = fake.requests[0]!;
     expect(req.authorization).toBe(`Bearer ${KEY}`);
     expect(req.path).toBe(`/v2/aggs/grouped/locale/us/market/stocks/${TRADING_DAY}`);
-    expect(req.query).toEqual({ adjusted: "true", include_otc: "false" });
-    expect(r.path).toBe(`/v2/aggs/grouped/locale/us/market/stocks/${TRADING_DAY}?adjusted=true&include_otc=false`);
+    expect(req.query).toEqual({ adjusted: "false", include_otc: "false" });
+    expect(r.path).toBe(`/v2/aggs/grouped/locale/us/market/stocks/${TRADING_DAY}?adjusted=false&include_otc=false`);
     expect(r.path).not.toContain(KEY);
   });
 
@@ -112,6 +112,14 @@ describe("PolygonClient: authentication and the successful response", () => {
     expect(r.nextPath).toBeUndefined();
     expect(fake.requests[0]!.query.include_otc).toBe("true");
     expect(Date.parse(r.requestedAt)).not.toBeNaN();
+  });
+});
+
+describe("PolygonClient: bars are requested as traded", () => {
+  it("range aggregates ask for adjusted=false, ascending, up to 50,000 bars", async () => {
+    const r = await client().rangeFirstPage("AAPL", "2024-01-02", "2024-01-31");
+    expect(fake.requests[0]!.query).toEqual({ adjusted: "false", sort: "asc", limit: "50000" });
+    expect(r.path).toBe("/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-01-31?adjusted=false&sort=asc&limit=50000");
   });
 });
 
@@ -447,5 +455,127 @@ describe("PolygonClient: secrets", () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/HTTP 503.*retry 1\/3/);
     for (const l of lines) expect(l).not.toContain(KEY);
+  });
+});
+
+describe("PolygonClient: corporate actions", () => {
+  const ok = (results: unknown[], extra: Record<string, unknown> = {}) => ({ status: "OK", request_id: "req-actions", results, ...extra });
+  const split = { id: "E1", ticker: "NVDA", execution_date: "2024-06-10", split_from: 1, split_to: 10, adjustment_type: "forward_split" };
+
+  /** A server answering each request with the next scripted response (then 500s), recording what was asked. */
+  async function scripted(responses: Array<[number, unknown] | [number, string, string]>) {
+    return tinyServer((_req, res) => {
+      const next = responses.shift() ?? [500, { status: "ERROR", error: "script exhausted" }];
+      if (next.length === 3) {
+        res.writeHead(next[0], { "Content-Type": next[2] });
+        res.end(next[1]);
+      } else sendJson(res, next[0], next[1]);
+    });
+  }
+
+  it("splits sends its filter as a query string, dotted keys literal and the comma list encoded", async () => {
+    const server = await scripted([[200, ok([split])]]);
+    try {
+      const r = await client({ baseUrl: server.url }).splits({ "ticker.any_of": "AAPL,BRK.A", "execution_date.gte": "2024-01-02", limit: 5000 });
+      expect(server.hits[0]!.url).toBe("/stocks/v1/splits?ticker.any_of=AAPL%2CBRK.A&execution_date.gte=2024-01-02&limit=5000");
+      expect(r.path).toBe(server.hits[0]!.url);
+      expect(r.resultsCount).toBe(1);
+      expect(r.requestId).toBe("req-actions");
+      expect(server.hits[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+      const params = new URL(server.hits[0]!.url!, "http://x").searchParams;
+      expect(params.get("ticker.any_of")).toBe("AAPL,BRK.A");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("dividends sends its filter, and an empty answer is returned at once: most days nothing goes ex", async () => {
+    const server = await scripted([[200, ok([])]]);
+    try {
+      const c = client({ baseUrl: server.url });
+      const r = await c.dividends({ ex_dividend_date: "2025-01-03", limit: 5000 });
+      expect(server.hits.map((h) => h.url)).toEqual(["/stocks/v1/dividends?ex_dividend_date=2025-01-03&limit=5000"]);
+      expect(r.resultsCount).toBe(0);
+      expect(c.requestCount).toBe(1);
+      expect(sleeps).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a missing results field is an empty answer, not a failure", async () => {
+    const server = await scripted([[200, { status: "OK", request_id: "r" }]]);
+    try {
+      const r = await client({ baseUrl: server.url }).splits({ "execution_date.gte": "2025-01-03" });
+      expect(r.resultsCount).toBe(0);
+      expect(server.hits).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    ["429 rate limit", [429, { status: "ERROR", error: "You've exceeded the maximum requests per minute" }]],
+    ["504 HTML gateway page", [504, "<html><body><h1>504 Gateway Time-out</h1></body></html>", "text/html"]],
+    ["503 JSON error", [503, { status: "ERROR", error: "Service Unavailable" }]],
+    ["invalid JSON body", [200, "{\"status\":\"OK\",\"resu", "application/json"]],
+    ["a body that is not an envelope", [200, [split]]],
+  ] as Array<[string, [number, unknown] | [number, string, string]]>)("%s on the actions endpoints is retried, then the good answer returned", async (_name, fault) => {
+    const server = await scripted([fault, fault, [200, ok([split])]]);
+    try {
+      const c = client({ baseUrl: server.url });
+      const r = await c.splits({ "execution_date.gte": "2024-06-10" });
+      expect(r.resultsCount).toBe(1);
+      expect(server.hits).toHaveLength(3);
+      expect(sleeps).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("retries exhausted on the dividends endpoint end in ApiError exit 3 naming the route", async () => {
+    const html: [number, string, string] = [504, "<html>504</html>", "text/html"];
+    const server = await scripted([html, html, html]);
+    try {
+      const e = await apiErrorOf(client({ baseUrl: server.url, maxRetries: 2 }).dividends({ ex_dividend_date: "2025-01-03" }));
+      expect(e.exitCode).toBe(3);
+      expect(e.details).toEqual({ kind: "server", status: 504, attempts: 3, path: "/stocks/v1/dividends" });
+      expect(e.message).toContain("GET /stocks/v1/dividends, 3 attempts");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    [401, "auth", { status: "ERROR", error: "Unknown API Key" }, /POLYGON_API_KEY/],
+    [403, "entitlement", { status: "NOT_AUTHORIZED", message: "You are not entitled to this data." }, /not entitled/],
+  ] as const)("%i on the splits endpoint stops at once (kind %s, one request)", async (status, kind, body, said) => {
+    const server = await scripted([[status, body], [200, ok([split])]]);
+    try {
+      const e = await apiErrorOf(client({ baseUrl: server.url }).splits({ "execution_date.gte": "2025-01-03" }));
+      expect(e.details).toMatchObject({ kind, status, attempts: 1, path: "/stocks/v1/splits" });
+      expect(e.message).toMatch(said);
+      expect(server.hits).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a next_url on another host is followed against our base URL with the cursor only", async () => {
+    const server = await scripted([
+      [200, ok([split], { next_url: "https://api.massive.com/stocks/v1/splits?cursor=Y3Vyc29y&apiKey=LEAKED" })],
+      [200, ok([{ ...split, id: "E2" }])],
+    ]);
+    try {
+      const c = client({ baseUrl: server.url });
+      const first = await c.splits({ "execution_date.gte": "2024-06-10", limit: 1 });
+      expect(first.nextPath).toBe("/stocks/v1/splits?cursor=Y3Vyc29y");
+      const second = await c.nextPage(first.nextPath!);
+      expect(second.nextPath).toBeUndefined();
+      expect(server.hits.map((h) => h.url)).toEqual(["/stocks/v1/splits?execution_date.gte=2024-06-10&limit=1", "/stocks/v1/splits?cursor=Y3Vyc29y"]);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -30,6 +30,14 @@ export interface PolygonClientOptions {
 
 const MAX_BACKOFF_MS = 60_000;
 
+/** Filters of the corporate-actions endpoints; keys as the API spells them (`ticker.any_of`, `execution_date.gte`). */
+export type ActionQuery = Readonly<Record<string, string | number>>;
+
+/** URLSearchParams keeps dotted keys literal and encodes the values (a comma list becomes %2C-separated). */
+function queryString(query: ActionQuery): string {
+  return new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+}
+
 type Attempt =
   | { ok: true; response: RawResponse }
   | { ok: false; retry: boolean; kind: string; status?: number; detail: string; retryAfterMs?: number };
@@ -51,17 +59,31 @@ export class PolygonClient {
     this.pacer = new Pacer(options.maxRequestsPerMinute, Date.now, this.sleep);
   }
 
-  /** Grouped daily bars of every US ticker for one session. */
+  /** Grouped daily bars of every US ticker for one session, as traded (adjustments are applied on read). */
   grouped(date: string, opts: { tradingDay: boolean; includeOtc?: boolean }): Promise<RawResponse> {
-    const path = `/v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=true&include_otc=${opts.includeOtc ? "true" : "false"}`;
+    const path = `/v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=false&include_otc=${opts.includeOtc ? "true" : "false"}`;
     // An empty answer for a session the calendar says was open is a known
     // transient upstream fault: retry it, and fail rather than report success.
     return this.get(path, { emptyIsError: opts.tradingDay ? `no bars for trading day ${date}` : undefined });
   }
 
-  /** First page of daily range aggregates for one ticker, both ends inclusive. */
+  /** First page of daily range aggregates for one ticker, both ends inclusive, as traded. */
   rangeFirstPage(ticker: string, from: string, to: string): Promise<RawResponse> {
-    return this.get(`/v2/aggs/ticker/${encodeURIComponent(ticker)}/range/1/day/${from}/${to}?adjusted=true&sort=asc&limit=50000`);
+    return this.get(`/v2/aggs/ticker/${encodeURIComponent(ticker)}/range/1/day/${from}/${to}?adjusted=false&sort=asc&limit=50000`);
+  }
+
+  /**
+   * First page of `GET /stocks/v1/splits` for a filter such as
+   * `{ "execution_date.gte": "2025-01-03", limit: 5000 }`. An empty `results`
+   * is a normal answer here (most days nothing splits), never retried.
+   */
+  splits(query: ActionQuery): Promise<RawResponse> {
+    return this.get(`/stocks/v1/splits?${queryString(query)}`);
+  }
+
+  /** First page of `GET /stocks/v1/dividends` for a filter such as `{ ex_dividend_date: "2025-01-03", limit: 5000 }`. */
+  dividends(query: ActionQuery): Promise<RawResponse> {
+    return this.get(`/stocks/v1/dividends?${queryString(query)}`);
   }
 
   /** A later page, from the `nextPath` of the previous one. */

@@ -88,11 +88,31 @@ describe("parseAggregates: readable objects", () => {
     ["null", { results: null }],
   ])("`results` %s (a weekend or holiday) gives no bars, no rejects, 0 rows", (_name, extra) => {
     const body = encode({ queryCount: 0, resultsCount: 0, adjusted: true, status: "OK", request_id: "r", ...extra });
-    expect(parseAggregates(KEY, body, ALL)).toEqual({ bars: [], rejects: [], rows: 0 });
+    expect(parseAggregates(KEY, body, ALL)).toEqual({ bars: [], rejects: [], rows: 0, adjusted: true });
   });
 
   it('a "DELAYED" response is read like an "OK" one', () => {
     expect(parseAggregates(KEY, groupedBody([row()], { status: "DELAYED" }), ALL).bars).toHaveLength(1);
+  });
+});
+
+describe("parseAggregates: the envelope's basis (adjusted)", () => {
+  it("reports adjusted=false (as traded) and adjusted=true (split-adjusted) as the envelope says", () => {
+    expect(parseAggregates(KEY, groupedBody([row()], { adjusted: false }), ALL).adjusted).toBe(false);
+    expect(parseAggregates(KEY, groupedBody([row()], { adjusted: true }), ALL).adjusted).toBe(true);
+    expect(parseAggregates("k", rangeBody("AAPL", [], { adjusted: false }), ALL).adjusted).toBe(false);
+  });
+
+  it("reports undefined when the field is absent, or is not a boolean (the basis is unknown)", () => {
+    expect(parseAggregates(KEY, groupedBody([row()], { adjusted: undefined }), ALL).adjusted).toBeUndefined();
+    expect(parseAggregates(KEY, groupedBody([row()], { adjusted: "false" }), ALL).adjusted).toBeUndefined();
+    expect(parseAggregates(KEY, groupedBody([row()], { adjusted: 0 }), ALL).adjusted).toBeUndefined();
+  });
+
+  it("does not change which rows are read", () => {
+    const asTraded = parseAggregates(KEY, groupedBody([row()], { adjusted: false }), ALL);
+    const adjusted = parseAggregates(KEY, groupedBody([row()], { adjusted: true }), ALL);
+    expect(asTraded.bars).toEqual(adjusted.bars);
   });
 });
 

@@ -33,6 +33,12 @@ export interface ParsedObject {
   rejects: RejectedRow[];
   /** Rows in the response before any filter. */
   rows: number;
+  /**
+   * The envelope's `adjusted`: false for bars as traded, true for bars
+   * split-adjusted as of the request (what the pipeline stored before it
+   * switched), undefined when the field is absent or not a boolean (basis unknown).
+   */
+  adjusted: boolean | undefined;
 }
 
 /**
@@ -91,7 +97,8 @@ export function parseAggregates(key: string, body: Uint8Array, opts: ParseOption
     if (reasons.length) rejects.push({ index, symbol, date, reasons, row });
     else bars.push({ symbol: symbol!, date: date!, ...(values as PriceValues) });
   });
-  return { bars, rejects, rows: results.length };
+  const adjusted = typeof env.adjusted === "boolean" ? env.adjusted : undefined;
+  return { bars, rejects, rows: results.length, adjusted };
 }
 
 // Stamps whose New York date has a four-digit year; anything else is not a bar's time

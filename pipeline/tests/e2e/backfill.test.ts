@@ -34,21 +34,23 @@ describe("backfill --from --to", () => {
     const r = await backfill();
     expect(r.code, describeRun(r)).toBe(0);
 
-    const requests = w.fake.requests;
+    // Besides the bars, one batch of the tickers' splits and one of their dividends (corporate-actions.test.ts covers those).
+    expect(w.fake.stats().byRoute).toEqual({ range: TICKERS.length * pagesPerTicker, splits: 1, dividends: 1 });
+    const requests = w.fake.requests.filter((q) => !q.path.startsWith("/stocks/v1/"));
     expect(requests).toHaveLength(TICKERS.length * pagesPerTicker);
     expect(requests.every((q) => q.path.includes("/range/1/day/"))).toBe(true);
     // Pages after the first are the next_url's path and cursor, re-sent as is (no filters of ours added).
     const follow = requests.filter((q) => q.query.cursor !== undefined);
     expect(follow).toHaveLength(TICKERS.length * (pagesPerTicker - 1));
     for (const q of follow) expect(Object.keys(q.query)).toEqual(["cursor"]);
-    expect(r.json()).toMatchObject({ outcome: "success", apiRequests: TICKERS.length * pagesPerTicker, counts: { inserted: sessions.length * TICKERS.length, rejected: 0 } });
+    expect(r.json()).toMatchObject({ outcome: "success", apiRequests: TICKERS.length * pagesPerTicker + 2, counts: { inserted: sessions.length * TICKERS.length, rejected: 0 } });
 
     expect(await prices().countDocuments()).toBe(sessions.length * TICKERS.length);
     for (const symbol of TICKERS) {
       const dates = (await prices().find({ symbol }).sort({ date: 1 }).toArray()).map((d) => (d.date as Date).toISOString().slice(0, 10));
       expect(dates).toEqual(sessions);
     }
-    const pages = (await listFiles(w.lakeDir)).filter((f) => !f.endsWith(".meta.json"));
+    const pages = (await listFiles(w.lakeDir)).filter((f) => !f.endsWith(".meta.json") && f.startsWith("raw/polygon/range/"));
     expect(pages).toEqual(
       TICKERS.flatMap((t) => [1, 2, 3].map((p) => `raw/polygon/range/ticker=${t}/from=${FROM}_to=${TO}/page-000${p}.json`)),
     );

@@ -1,4 +1,4 @@
-/** `run --date`: one request per trading day whatever the watchlist, idempotent re-runs, closed days. */
+/** `run --date`: three requests per trading day (bars, splits, dividends) whatever the watchlist, idempotent re-runs, closed days. */
 import { beforeEach, describe, expect, it } from "vitest";
 import { day, describeRun, readLakeJson, useE2eWorld } from "./harness.js";
 
@@ -12,13 +12,13 @@ beforeEach(() => {
 });
 
 describe("run --date for a trading day", () => {
-  it("makes exactly one API request for a five-ticker watchlist and loads the five records", async () => {
+  it("makes exactly three API requests (grouped bars, splits, dividends) for a five-ticker watchlist and loads the five records", async () => {
     const r = await w.cli(["run", "--date", "2025-01-03", "--json"]);
     expect(r.code, describeRun(r)).toBe(0);
-    expect(w.fake.stats().total).toBe(1);
-    expect(w.fake.stats().byRoute).toEqual({ grouped: 1 });
+    expect(w.fake.stats().total).toBe(3);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 1, splits: 1, dividends: 1 });
     const summary = r.json();
-    expect(summary).toMatchObject({ outcome: "success", exitCode: 0, apiRequests: 1, counts: { inserted: 5, updated: 0, rejected: 0 } });
+    expect(summary).toMatchObject({ outcome: "success", exitCode: 0, apiRequests: 3, counts: { inserted: 5, updated: 0, rejected: 0 } });
     const docs = await prices().find({ date: day("2025-01-03") }).sort({ symbol: 1 }).toArray();
     expect(docs.map((d) => d.symbol)).toEqual(["AAPL", "GOOGL", "MSFT", "NVDA", "TSLA"]);
   });
@@ -28,16 +28,16 @@ describe("run --date for a trading day", () => {
     expect(before.length).toBeGreaterThan(0);
     const r = await w.cli(["run", "--date", "2025-01-03", "--json"]);
     expect(r.code, describeRun(r)).toBe(0);
-    expect(w.fake.stats().total).toBe(1);
+    expect(w.fake.stats().total).toBe(3);
     expect(r.json()).toMatchObject({ outcome: "success", counts: { inserted: 0, updated: 0, unchanged: 5 } });
     const after = await prices().find({}).sort({ symbol: 1, date: 1 }).toArray();
     expect(after).toEqual(before);
   });
 
-  it("with TICKERS=* makes one API request and loads every ticker of the whole-market response, once", async () => {
+  it("with TICKERS=* makes the same three API requests and loads every ticker of the whole-market response, once", async () => {
     const first = await w.cli(["run", "--date", "2025-01-06", "--json"], { TICKERS: "*" });
     expect(first.code, describeRun(first)).toBe(0);
-    expect(w.fake.stats().total).toBe(1);
+    expect(w.fake.stats().total).toBe(3);
     const grouped = await readLakeJson(w.lakeDir, "raw/polygon/grouped/date=2025-01-06/grouped.json");
     const expected = (grouped.results as { T: string }[]).map((b) => b.T).sort();
     expect(expected.length).toBeGreaterThan(UNIVERSE * 0.95);
@@ -49,7 +49,7 @@ describe("run --date for a trading day", () => {
     const updatedAt = await prices().find({ date: day("2025-01-06") }, { projection: { symbol: 1, updatedAt: 1 } }).sort({ symbol: 1 }).toArray();
     const second = await w.cli(["run", "--date", "2025-01-06", "--json"], { TICKERS: "*" });
     expect(second.code, describeRun(second)).toBe(0);
-    expect(w.fake.stats().total).toBe(1);
+    expect(w.fake.stats().total).toBe(3);
     expect(second.json().counts).toMatchObject({ inserted: 0, updated: 0, unchanged: expected.length });
     expect(await prices().countDocuments({ date: day("2025-01-06") })).toBe(expected.length);
     expect(await prices().find({ date: day("2025-01-06") }, { projection: { symbol: 1, updatedAt: 1 } }).sort({ symbol: 1 }).toArray()).toEqual(updatedAt);

@@ -68,34 +68,35 @@ describe("errors that are retried", () => {
   it("429 twice then success loads everything in three requests", async () => {
     w.fake.inject({ kind: "rate-limit", times: 2 });
     const r = await expectLoaded("2025-02-06");
-    expect(w.fake.stats().total).toBe(3);
-    expect(r.json().apiRequests).toBe(3);
+    // Then the session's splits and dividends, one request each.
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 3, splits: 1, dividends: 1 });
+    expect(r.json().apiRequests).toBe(5);
     expect(r.stderr).toMatch(/429/);
   });
 
   it("a 504 gateway error with an HTML body is retried and the day loads", async () => {
     w.fake.inject({ kind: "html", status: 504, times: 1 });
     await expectLoaded("2025-02-07");
-    expect(w.fake.stats().total).toBe(2);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 2, splits: 1, dividends: 1 });
   });
 
   it("a connection reset is retried and the day loads", async () => {
     w.fake.inject({ kind: "reset", times: 1 });
     await expectLoaded("2025-02-10");
-    expect(w.fake.stats().total).toBe(2);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 2, splits: 1, dividends: 1 });
   });
 
   it("a truncated body is retried, and only the complete response reaches the lake", async () => {
     w.fake.inject({ kind: "truncated", times: 1 });
     await expectLoaded("2025-02-11");
-    expect(w.fake.stats().total).toBe(2);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 2, splits: 1, dividends: 1 });
   });
 
   it("an answer slower than POLYGON_TIMEOUT_MS is abandoned and retried", async () => {
     // Had the client waited, the first answer would have loaded the day in one request.
     w.fake.inject({ kind: "delay", delayMs: 5_000, times: 1 });
     const r = await expectLoaded("2025-02-12", { POLYGON_TIMEOUT_MS: "300" });
-    expect(w.fake.stats().total).toBe(2);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 2, splits: 1, dividends: 1 });
     expect(r.stderr).toMatch(/no answer within 300 ms/);
   });
 });
@@ -112,6 +113,6 @@ describe("a trading day that comes back empty", () => {
   it("that is empty once and then answers is loaded", async () => {
     w.fake.inject({ kind: "empty-results", times: 1 });
     await expectLoaded("2025-02-18");
-    expect(w.fake.stats().total).toBe(2);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 2, splits: 1, dividends: 1 });
   });
 });

@@ -1,5 +1,5 @@
 /** The GCS lake backend end to end: the CLI against fake-gcs-server through @google-cloud/storage. */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { describeRun, listFiles, priceRows, useE2eWorld } from "./harness.js";
@@ -23,17 +23,23 @@ describe("LAKE_URI=gs://bucket/prefix", () => {
     expect(run.code, describeRun(run)).toBe(0);
     const backfill = await w.cli(["backfill", "--from", "2024-12-02", "--to", "2024-12-31", "--json"], gcsEnv);
     expect(backfill.code, describeRun(backfill)).toBe(0);
-    expect(backfill.json().apiRequests).toBe(2 * 3);
+    // 3 range pages per ticker, and one batch of the tickers' splits and one of their dividends.
+    expect(backfill.json().apiRequests).toBe(2 * 3 + 2);
 
     const [files] = await storage.bucket(bucket).getFiles();
     const names = files.map((f) => f.name).sort();
+    const batch = createHash("sha256").update("AAPL,MSFT").digest("hex").slice(0, 12);
     expect(names).toEqual([
+      "lake/raw/polygon/dividends/date=2025-01-03/page-0001.json",
+      `lake/raw/polygon/dividends/tickers=${batch}/from=2024-12-02_to=2024-12-31/page-0001.json`,
       "lake/raw/polygon/grouped/date=2025-01-03/grouped.json",
       ...["AAPL", "MSFT"].flatMap((t) => [1, 2, 3].map((p) => `lake/raw/polygon/range/ticker=${t}/from=2024-12-02_to=2024-12-31/page-000${p}.json`)),
+      "lake/raw/polygon/splits/date=2025-01-03/page-0001.json",
+      `lake/raw/polygon/splits/tickers=${batch}/from=2024-12-02_to=2024-12-31/page-0001.json`,
     ]);
     for (const f of files) {
       const [md] = await f.getMetadata();
-      expect(md.metadata).toMatchObject({ feed: "polygon", status: "200", request: expect.stringMatching(/^GET \/v2\/aggs\//) });
+      expect(md.metadata).toMatchObject({ feed: "polygon", status: "200", request: expect.stringMatching(/^GET \/(v2\/aggs|stocks\/v1)\//) });
       expect(JSON.stringify(md)).not.toContain(w.apiKey);
       expect(f.name).not.toContain(w.apiKey);
     }
@@ -46,7 +52,8 @@ describe("LAKE_URI=gs://bucket/prefix", () => {
     const r = await w.cli(["backfill", "--from", "2024-12-02", "--to", "2024-12-31", "--json"], gcsEnv);
     expect(r.code, describeRun(r)).toBe(0);
     expect(w.fake.stats().total).toBe(0);
-    expect(r.json()).toMatchObject({ apiRequests: 0, lakeObjectsRead: 6, counts: { inserted: 0, updated: 0 } });
+    // 6 range pages and the 2 actions pages, all reused.
+    expect(r.json()).toMatchObject({ apiRequests: 0, lakeObjectsRead: 6 + 2, counts: { inserted: 0, updated: 0 } });
   });
 
   it("reprocess rebuilds daily_prices from the bucket with zero API requests", async () => {
@@ -57,7 +64,8 @@ describe("LAKE_URI=gs://bucket/prefix", () => {
     const r = await w.cli(["reprocess", "--from", "2024-12-01", "--to", "2025-01-03", "--json"], gcsEnv);
     expect(r.code, describeRun(r)).toBe(0);
     expect(w.fake.stats().total).toBe(0);
-    expect(r.json()).toMatchObject({ apiRequests: 0, lakeObjectsRead: 7 });
+    // 1 grouped object, 6 range pages, and the 4 actions objects of the run and the back-fill.
+    expect(r.json()).toMatchObject({ apiRequests: 0, lakeObjectsRead: 1 + 6 + 4 });
     expect(await priceRows(w.db)).toEqual(before);
   });
 });

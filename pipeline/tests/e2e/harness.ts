@@ -294,7 +294,7 @@ export async function putGroupedResponse(lakeDir: string, date: string, body: st
   }
   await openLake(lakeDir).put(key, bytes, {
     feed: "polygon",
-    request: `GET /v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=true&include_otc=false`,
+    request: `GET /v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=false&include_otc=false`,
     status: "200",
     requestedAt: new Date().toISOString(),
     contentType: "application/json",

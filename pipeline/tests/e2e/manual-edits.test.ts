@@ -56,7 +56,8 @@ describe("a record edited by hand and one deleted by hand", () => {
   it("are left alone by a back-fill whose range covers the session", async () => {
     const r = await w.cli(["backfill", "--from", "2025-01-02", "--to", "2025-01-06", "--tickers", "AAPL,MSFT", "--json"]);
     expect(r.code, describeRun(r)).toBe(0);
-    expect(w.fake.stats().total).toBe(2);
+    // Two range requests, and one each for the tickers' splits and dividends.
+    expect(w.fake.stats().byRoute).toEqual({ range: 2, splits: 1, dividends: 1 });
     expect(r.json().counts).toMatchObject({ protectedManual: 2, inserted: 4 });
     await expectEditsKept();
   });

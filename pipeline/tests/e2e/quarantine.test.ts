@@ -40,7 +40,7 @@ describe("load --date of a response mixing valid and invalid rows", () => {
   let key: string;
 
   it("exits 4, quarantines each invalid row with its reasons, and loads every valid row", async () => {
-    key = await putGroupedResponse(w.lakeDir, DATE, { status: "OK", queryCount: ROWS.length, resultsCount: ROWS.length, adjusted: true, request_id: "hand-made", results: ROWS });
+    key = await putGroupedResponse(w.lakeDir, DATE, { status: "OK", queryCount: ROWS.length, resultsCount: ROWS.length, adjusted: false, request_id: "hand-made", results: ROWS });
     const r = await w.cli(["load", "--date", DATE, "--json"]);
     expect(r.code, describeRun(r)).toBe(4);
     expect(r.stderr).toMatch(/7 row\(s\) were rejected and quarantined/);

@@ -29,7 +29,7 @@ beforeAll(async () => {
     status: "OK",
     queryCount: 2,
     resultsCount: 2,
-    adjusted: true,
+    adjusted: false,
     request_id: "hand-made",
     results: [
       { T: "AAPL", o: 10, h: 9, l: 11, c: 10, v: 100, t: closeStampEst("2025-01-08") },
@@ -69,7 +69,7 @@ describe("the API key", () => {
     }
     // The sidecars do say what was requested, without the key.
     const meta = JSON.parse(await readFile(path.join(w.lakeDir, sidecars[0]!), "utf8"));
-    expect(meta.request).toMatch(/^GET \/v2\/aggs\//);
+    expect(meta.request).toMatch(/^GET \/(v2\/aggs|stocks\/v1)\//);
   });
 
   it("appears in no line any command printed, whether it succeeded or failed", () => {

@@ -4,15 +4,23 @@
  * truncated) JSON, and a page that keeps failing in the middle of a
  * paginated back-fill. After each: the exit code and sentence, nothing
  * half-stored, the run record's truth, and a clean re-run.
+ * A daily run asks for the session's grouped bars, then the whole market's
+ * splits and dividends (one request each): requests are counted per route.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { day, describeRun, hasStackTrace, listFiles, useE2eWorld } from "../e2e/harness.js";
+import { actionRows, backfillActions, batchActionKeys, storedActionProblems } from "./expected-actions.js";
 import { expectInvariants, type RunTruth } from "./invariants.js";
 
 const TICKERS = ["AAPL", "MSFT", "NVDA"];
-const w = await useE2eWorld({ name: "rel_api", fake: { today: () => "2026-01-15", rangePageSize: 50 }, tickers: TICKERS.join(",") });
+const TODAY = "2026-01-15";
+const w = await useE2eWorld({ name: "rel_api", fake: { today: () => TODAY, rangePageSize: 50 }, tickers: TICKERS.join(",") });
 const truths: RunTruth[] = [];
 const groupedKey = (date: string) => `raw/polygon/grouped/date=${date}/grouped.json`;
+/** The session's whole-market actions objects (any page). */
+const actionsOf = async (date: string) => (await listFiles(w.lakeDir)).filter((f) => /^raw\/polygon\/(splits|dividends)\/date=/.test(f) && f.includes(`/date=${date}/`));
+/** A request's ticker (range requests only). */
+const rangeTickers = () => w.fake.requests.filter((q) => q.path.startsWith("/v2/aggs/ticker/")).map((q) => q.path.split("/")[4]);
 
 beforeEach(() => {
   w.fake.resetStats();
@@ -32,6 +40,8 @@ async function expectApiFailure(date: string, cause: RegExp, overrides = {}) {
   expect(r.json()).toMatchObject({ outcome: "failed", exitCode: 3, error: { kind: "ApiError" } });
   expect(await w.db.collection("daily_prices").countDocuments({ date: day(date) })).toBe(0);
   expect(await listFiles(w.lakeDir)).not.toContain(groupedKey(date));
+  // The actions are asked for only once the bars are stored.
+  expect(await actionsOf(date)).toEqual([]);
   truths.push({ runId: r.json().runId, outcome: "failed", errorKind: "ApiError" });
   return r;
 }
@@ -41,6 +51,11 @@ async function expectLoaded(date: string, overrides = {}) {
   const r = await w.cli(["run", "--date", date, "--json"], overrides);
   expect(r.code, describeRun(r)).toBe(0);
   expect(r.json()).toMatchObject({ outcome: "success", counts: { inserted: TICKERS.length, rejected: 0 } });
+  expect(r.json().apiRequests).toBe(w.fake.stats().total);
+  expect((await actionsOf(date)).filter((f) => !f.endsWith(".meta.json"))).toEqual([
+    `raw/polygon/dividends/date=${date}/page-0001.json`,
+    `raw/polygon/splits/date=${date}/page-0001.json`,
+  ]);
   truths.push({ runId: r.json().runId, outcome: "success" });
   return r;
 }
@@ -49,20 +64,21 @@ describe("a burst of 429 rate-limit answers", () => {
   it("longer than the retry budget exits 3 after exactly POLYGON_MAX_RETRIES + 1 requests, naming the rate limit, and stores nothing", async () => {
     w.fake.inject({ kind: "rate-limit", times: 50 });
     const r = await expectApiFailure("2025-03-03", /HTTP 429 rate limit.*4 attempts/, { POLYGON_MAX_RETRIES: "3" });
-    expect(w.fake.stats().total).toBe(4);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 4 });
     expect(r.json().apiRequests).toBe(4);
   });
 
   it("of eight in a row, each with Retry-After: 0, is waited out within the budget and the day loads once", async () => {
     w.fake.inject({ kind: "rate-limit", times: 8, retryAfterSeconds: 0 });
     const r = await expectLoaded("2025-03-04", { POLYGON_MAX_RETRIES: "10" });
-    expect(w.fake.stats().total).toBe(9);
+    // The 429s all fall on the first request (the grouped bars); the actions then answer at once.
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 9, splits: 1, dividends: 1 });
     expect(r.stderr.match(/HTTP 429 rate limit; retry/g)).toHaveLength(8);
   });
 
   it("leaves the failed day to a later run, which loads it", async () => {
     await expectLoaded("2025-03-03");
-    expect(w.fake.stats().total).toBe(1);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 1, splits: 1, dividends: 1 });
   });
 });
 
@@ -74,7 +90,7 @@ describe("gateway and server errors", () => {
   ] as const)("a $status answer ($kind body) twice is retried and the day loads from the third request", async ({ kind, status, date }) => {
     w.fake.inject({ kind, status, times: 2 });
     const r = await expectLoaded(date);
-    expect(w.fake.stats().total).toBe(3);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 3, splits: 1, dividends: 1 });
     expect(r.stderr).toMatch(new RegExp(`HTTP ${status} from the server; retry 1/`));
   });
 
@@ -83,7 +99,7 @@ describe("gateway and server errors", () => {
     await expectApiFailure("2025-03-11", /Polygon API: HTTP 503 from the server \(GET \/v2\/aggs\/grouped\/locale\/us\/market\/stocks\/2025-03-11, 3 attempts\)/, {
       POLYGON_MAX_RETRIES: "2",
     });
-    expect(w.fake.stats().total).toBe(3);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 3 });
   });
 });
 
@@ -91,13 +107,13 @@ describe("a 200 answer whose body is not JSON at all", () => {
   it("once is retried, and only the valid response reaches the lake", async () => {
     w.fake.inject({ kind: "invalid-json", times: 1 });
     await expectLoaded("2025-03-12");
-    expect(w.fake.stats().total).toBe(2);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 2, splits: 1, dividends: 1 });
   });
 
   it("on every attempt exits 3 saying the body is not valid JSON, and stores nothing", async () => {
     w.fake.inject({ kind: "invalid-json", times: 50 });
     await expectApiFailure("2025-03-13", /HTTP 200 with a body that is not valid JSON/, { POLYGON_MAX_RETRIES: "2" });
-    expect(w.fake.stats().total).toBe(3);
+    expect(w.fake.stats().byRoute).toEqual({ grouped: 3 });
   });
 });
 
@@ -116,6 +132,9 @@ describe("a back-fill whose second page keeps failing", () => {
     truths.push({ runId: r.json().runId, outcome: "failed", errorKind: "ApiError" });
     expect(await listFiles(w.lakeDir)).toEqual(expect.arrayContaining([...rangeKeys("AAPL"), rangeKeys("MSFT")[0]]));
     expect((await listFiles(w.lakeDir)).filter((f) => f.includes("ticker=MSFT") && !f.endsWith(".meta.json"))).toEqual([rangeKeys("MSFT")[0]]);
+    // AAPL's three pages, MSFT's first, three attempts at MSFT's second; the actions come after all the bars: none asked for.
+    expect(w.fake.stats().byRoute).toEqual({ range: 3 + 1 + 3 });
+    expect((await listFiles(w.lakeDir)).filter((f) => f.includes("/tickers="))).toEqual([]);
     const inRange = { date: { $gte: day(FROM), $lte: day(TO) } };
     expect(await w.db.collection("daily_prices").countDocuments({ symbol: "AAPL", ...inRange })).toBe(124);
     expect(await w.db.collection("daily_prices").countDocuments({ symbol: { $in: ["MSFT", "NVDA"] }, ...inRange })).toBe(0);
@@ -125,11 +144,18 @@ describe("a back-fill whose second page keeps failing", () => {
     const r = await w.cli(["backfill", "--from", FROM, "--to", TO, "--json"]);
     expect(r.code, describeRun(r)).toBe(0);
     truths.push({ runId: r.json().runId, outcome: "success" });
-    const fetched = w.fake.requests.map((q) => q.path.split("/")[4]);
     // MSFT pages 2 and 3, NVDA pages 1 to 3: neither AAPL nor MSFT's first page again.
-    expect(fetched).toEqual(["MSFT", "MSFT", "NVDA", "NVDA", "NVDA"]);
+    expect(rangeTickers()).toEqual(["MSFT", "MSFT", "NVDA", "NVDA", "NVDA"]);
     expect(w.fake.requests.filter((q) => q.path.includes("/MSFT/")).every((q) => q.query.cursor !== undefined)).toBe(true);
-    expect(r.json()).toMatchObject({ apiRequests: 5, counts: { inserted: 2 * 124, unchanged: 124 } });
+    // Then the three tickers' splits and dividends, one ticker.any_of request each.
+    expect(w.fake.stats().byRoute).toEqual({ range: 5, splits: 1, dividends: 1 });
+    const actions = backfillActions(TICKERS, FROM, TO, TODAY);
+    const a = r.json().details.actions;
+    expect(r.json()).toMatchObject({ apiRequests: 7, counts: { inserted: 2 * 124, unchanged: 124, valid: 3 * 124 + actionRows(actions) } });
+    expect(a).toMatchObject({ objects: 2, splits: actions.splits.length, dividends: actions.dividends.length, rejected: 0, updated: 0 });
+    expect(a.inserted + a.unchanged).toBe(actionRows(actions));
+    expect(await listFiles(w.lakeDir)).toEqual(expect.arrayContaining(batchActionKeys(TICKERS, FROM, TO)));
+    expect(await storedActionProblems(w.db, actions)).toEqual([]);
     await expectInvariants({ db: w.db, complete: { symbols: TICKERS, from: FROM, to: TO } });
   });
 });

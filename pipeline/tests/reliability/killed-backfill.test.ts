@@ -5,20 +5,37 @@
  * stored page again, and the run records must say what happened.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { day, describeRun, hasStackTrace, listFiles, useE2eWorld } from "../e2e/harness.js";
+import { day, describeRun, hasStackTrace, listFiles, useE2eWorld, type CliRun } from "../e2e/harness.js";
+import { actionRows, backfillActions, batchActionKeys, storedActionProblems } from "./expected-actions.js";
 import { expectInvariants, type RunTruth } from "./invariants.js";
 import { spawnCli, waitFor } from "./support.js";
 
 const TICKERS = ["AAPL", "MSFT", "NVDA"];
 // 124 sessions in each range below: three pages of 50 bars per ticker.
-const w = await useE2eWorld({ name: "rel_kill", fake: { rangePageSize: 50, today: () => "2026-01-15" }, tickers: TICKERS.join(",") });
+const TODAY = "2026-01-15";
+const w = await useE2eWorld({ name: "rel_kill", fake: { rangePageSize: 50, today: () => TODAY }, tickers: TICKERS.join(",") });
 const truths: RunTruth[] = [];
 const pageKey = (t: string, from: string, to: string, p: number) => `raw/polygon/range/ticker=${t}/from=${from}_to=${to}/page-000${p}.json`;
 const bodies = async () => (await listFiles(w.lakeDir)).filter((f) => !f.endsWith(".meta.json"));
 const records = (symbols: string[], from: string, to: string) =>
   w.db.collection("daily_prices").countDocuments({ symbol: { $in: symbols }, date: { $gte: day(from), $lte: day(to) } });
-/** Which ticker each API request was for, and whether it followed a next_url (cursor). */
-const requested = () => w.fake.requests.map((q) => `${q.path.split("/")[4]}${q.query.cursor === undefined ? "" : "+"}`);
+/** Which ticker each range request was for, and whether it followed a next_url (cursor). */
+const requested = () =>
+  w.fake.requests.filter((q) => q.path.startsWith("/v2/aggs/ticker/")).map((q) => `${q.path.split("/")[4]}${q.query.cursor === undefined ? "" : "+"}`);
+
+/**
+ * After a back-fill's bars, its tickers' splits and dividends (one batch, one
+ * page each) are in the lake and in `corporate_actions`, read as the source has them.
+ */
+async function expectActionsDone(r: CliRun, from: string, to: string) {
+  const actions = backfillActions(TICKERS, from, to, TODAY);
+  const a = r.json().details.actions;
+  expect(a).toMatchObject({ objects: 2, splits: actions.splits.length, dividends: actions.dividends.length, rejected: 0, updated: 0 });
+  expect(a.inserted + a.unchanged).toBe(actionRows(actions));
+  expect(r.json().counts.valid).toBe(TICKERS.length * 124 + actionRows(actions));
+  expect(await bodies()).toEqual(expect.arrayContaining(batchActionKeys(TICKERS, from, to)));
+  expect(await storedActionProblems(w.db, actions)).toEqual([]);
+}
 
 beforeEach(() => {
   w.fake.resetStats();
@@ -62,7 +79,10 @@ describe("SIGKILL in the middle of a back-fill", () => {
     truths.push({ runId: r.json().runId, outcome: "success" });
     // Not AAPL, not MSFT's first page: MSFT from page 2 (through page 1's stored next_url), then NVDA.
     expect(requested()).toEqual(["MSFT+", "MSFT+", "NVDA", "NVDA+", "NVDA+"]);
-    expect(r.json()).toMatchObject({ apiRequests: 5, counts: { inserted: 2 * 124, unchanged: 124, updated: 0 } });
+    // Then the tickers' actions, never asked for by the killed run: one request each.
+    expect(w.fake.stats().byRoute).toEqual({ range: 5, splits: 1, dividends: 1 });
+    expect(r.json()).toMatchObject({ apiRequests: 7, counts: { inserted: 2 * 124, unchanged: 124, updated: 0 } });
+    await expectActionsDone(r, FROM, TO);
     await expectInvariants({ db: w.db, complete: { symbols: TICKERS, from: FROM, to: TO }, lake: { dir: w.lakeDir }, runs: truths });
   });
 });
@@ -85,6 +105,8 @@ describe.each([
     truths.push({ runId: r.json().runId, outcome: "failed", errorKind: "InterruptedError" });
     expect(await records(["AAPL", "MSFT"], from, to)).toBe(2 * 124);
     expect(await records(["NVDA"], from, to)).toBe(0);
+    // The actions come after every ticker's bars: none of this window's were asked for.
+    expect((await bodies()).filter((f) => f.includes(`/from=${from}_to=${to}/`) && !f.includes("/range/"))).toEqual([]);
     await expectInvariants({ db: w.db, lake: { dir: w.lakeDir }, runs: truths });
   });
 });
@@ -96,6 +118,8 @@ describe("after an interrupted back-fill", () => {
     expect(r.code, describeRun(r)).toBe(0);
     truths.push({ runId: r.json().runId, outcome: "success" });
     expect(requested()).toEqual(["NVDA", "NVDA+", "NVDA+"]);
+    expect(w.fake.stats().byRoute).toEqual({ range: 3, splits: 1, dividends: 1 });
+    await expectActionsDone(r, from, to);
     await expectInvariants({ db: w.db, complete: { symbols: TICKERS, from, to }, lake: { dir: w.lakeDir }, runs: truths });
   });
 });

@@ -11,15 +11,20 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { day, describeRun, hasStackTrace, listFiles, useE2eWorld } from "../e2e/harness.js";
+import { day, describeRun, hasStackTrace, listFiles, useE2eWorld, type CliRun } from "../e2e/harness.js";
+import { actionRows, backfillActions, batchActionKeys, storedActionProblems } from "./expected-actions.js";
 import { expectInvariants, type RunTruth } from "./invariants.js";
 import { chmodDoesNotBlock, spawnCli, startFailingGcsProxy, waitFor, type FailingGcsProxy } from "./support.js";
 
 const TICKERS = ["AAPL", "MSFT", "NVDA"];
-const w = await useE2eWorld({ name: "rel_lake", fake: { rangePageSize: 50, today: () => "2026-01-15" }, tickers: TICKERS.join(",") });
+const TODAY = "2026-01-15";
+const w = await useE2eWorld({ name: "rel_lake", fake: { rangePageSize: 50, today: () => TODAY }, tickers: TICKERS.join(",") });
 const truths: RunTruth[] = [];
 const pageKey = (t: string, from: string, to: string, p: number) => `raw/polygon/range/ticker=${t}/from=${from}_to=${to}/page-000${p}.json`;
-const tickerOf = (p: string) => p.split("/")[4];
+/** The ticker of each range request, in order (the actions requests that follow are counted by route). */
+const rangeTickers = () => w.fake.requests.filter((q) => q.path.startsWith("/v2/aggs/ticker/")).map((q) => q.path.split("/")[4]);
+/** Actions objects (any window) among lake keys. */
+const actionKeys = (keys: readonly string[]) => keys.filter((k) => /raw\/polygon\/(splits|dividends)\//.test(k));
 const records = (symbols: string[], from: string, to: string) =>
   w.db.collection("daily_prices").countDocuments({ symbol: { $in: symbols }, date: { $gte: day(from), $lte: day(to) } });
 
@@ -29,6 +34,21 @@ beforeEach(() => {
 });
 
 /** Exit 1 with the lake's sentence naming the object and the cause, no stack, a failed record. */
+/**
+ * The re-run fetched the tickers' splits and dividends once each (the failed
+ * run never got to them), stored them in the lake (`keys`: its object names)
+ * and loaded them as the source has them.
+ */
+async function expectActionsDone(r: CliRun, from: string, to: string, keys: readonly string[]) {
+  const actions = backfillActions(TICKERS, from, to, TODAY);
+  const a = r.json().details.actions;
+  expect(a).toMatchObject({ objects: 2, splits: actions.splits.length, dividends: actions.dividends.length, rejected: 0, updated: 0 });
+  expect(a.inserted + a.unchanged).toBe(actionRows(actions));
+  expect(r.json().counts.valid).toBe(TICKERS.length * 124 + actionRows(actions));
+  expect(keys).toEqual(expect.arrayContaining(batchActionKeys(TICKERS, from, to)));
+  expect(await storedActionProblems(w.db, actions)).toEqual([]);
+}
+
 function expectLakeFailure(r: Awaited<ReturnType<typeof w.cli>>, key: string, cause: RegExp) {
   expect(r.code, describeRun(r)).toBe(1);
   expect(r.stderr).toMatch(new RegExp(`stock-pipeline backfill: could not write lake object ${key.replace(/[.]/g, "\\.")} in .*${cause.source}`));
@@ -74,7 +94,9 @@ describe("a local lake path made unwritable part-way through a back-fill", () =>
     const r = await w.cli(["backfill", "--from", FROM, "--to", TO, "--json"]);
     expect(r.code, describeRun(r)).toBe(0);
     truths.push({ runId: r.json().runId, outcome: "success" });
-    expect(w.fake.requests.map((q) => tickerOf(q.path))).toEqual(["MSFT", "MSFT", "MSFT", "NVDA", "NVDA", "NVDA"]);
+    expect(rangeTickers()).toEqual(["MSFT", "MSFT", "MSFT", "NVDA", "NVDA", "NVDA"]);
+    expect(w.fake.stats().byRoute).toEqual({ range: 6, splits: 1, dividends: 1 });
+    await expectActionsDone(r, FROM, TO, await listFiles(w.lakeDir));
     await expectInvariants({ db: w.db, complete: { symbols: TICKERS, from: FROM, to: TO }, lake: { dir: w.lakeDir }, runs: truths });
   });
 });
@@ -96,6 +118,7 @@ describe("an object's final name taken by a directory while its response is on t
     await rm(squatter, { recursive: true });
     // The metadata renamed into place before the body failed was taken back.
     expect(await listFiles(path.dirname(squatter))).toEqual([path.basename(pageKey("NVDA", FROM, TO, 1)), `${path.basename(pageKey("NVDA", FROM, TO, 1))}.meta.json`]);
+    expect(actionKeys(await listFiles(w.lakeDir)).filter((k) => k.includes(`/from=${FROM}_to=${TO}/`))).toEqual([]);
     await expectInvariants({ db: w.db, lake: { dir: w.lakeDir }, runs: truths });
   });
 
@@ -103,8 +126,10 @@ describe("an object's final name taken by a directory while its response is on t
     const r = await w.cli(["backfill", "--from", FROM, "--to", TO, "--json"]);
     expect(r.code, describeRun(r)).toBe(0);
     truths.push({ runId: r.json().runId, outcome: "success" });
-    expect(w.fake.requests.map((q) => tickerOf(q.path))).toEqual(["NVDA", "NVDA"]);
-    expect(w.fake.requests.every((q) => q.query.cursor !== undefined)).toBe(true);
+    expect(rangeTickers()).toEqual(["NVDA", "NVDA"]);
+    expect(w.fake.requests.filter((q) => q.path.startsWith("/v2/aggs/ticker/")).every((q) => q.query.cursor !== undefined)).toBe(true);
+    expect(w.fake.stats().byRoute).toEqual({ range: 2, splits: 1, dividends: 1 });
+    await expectActionsDone(r, FROM, TO, await listFiles(w.lakeDir));
     await expectInvariants({ db: w.db, complete: { symbols: TICKERS, from: FROM, to: TO }, lake: { dir: w.lakeDir }, runs: truths });
   });
 });
@@ -116,6 +141,8 @@ describe("Cloud Storage answering 503 to uploads", () => {
   let proxy: FailingGcsProxy;
   const gcsEnv = () => ({ LAKE_URI: `gs://${bucket}/${prefix}`, GCS_API_ENDPOINT: proxy.endpoint });
   const lake = { storage, bucket, prefix };
+  /** Every object's key in the lake, without the prefix. */
+  const bucketKeys = async () => (await storage.bucket(bucket).getFiles({ prefix: `${prefix}/` }))[0].map((f) => f.name.slice(prefix.length + 1));
 
   beforeAll(async () => {
     await storage.createBucket(bucket);
@@ -139,6 +166,7 @@ describe("Cloud Storage answering 503 to uploads", () => {
     expect(proxy.refused).toBeGreaterThan(2);
     const [files] = await storage.bucket(bucket).getFiles({ prefix: `${prefix}/raw/polygon/range/` });
     expect(files.map((f) => f.name)).toEqual([...[1, 2, 3].map((p) => pageKey("AAPL", FROM, TO, p)), pageKey("MSFT", FROM, TO, 1)].map((k) => `${prefix}/${k}`));
+    expect(actionKeys(await bucketKeys())).toEqual([]);
     expect(await records(["AAPL"], FROM, TO)).toBe(124);
     expect(await records(["MSFT", "NVDA"], FROM, TO)).toBe(0);
     await expectInvariants({ db: w.db, lake, runs: truths });
@@ -149,7 +177,9 @@ describe("Cloud Storage answering 503 to uploads", () => {
     const r = await w.cli(["backfill", "--from", FROM, "--to", TO, "--json"], gcsEnv());
     expect(r.code, describeRun(r)).toBe(0);
     truths.push({ runId: r.json().runId, outcome: "success" });
-    expect(w.fake.requests.map((q) => tickerOf(q.path))).toEqual(["MSFT", "MSFT", "NVDA", "NVDA", "NVDA"]);
+    expect(rangeTickers()).toEqual(["MSFT", "MSFT", "NVDA", "NVDA", "NVDA"]);
+    expect(w.fake.stats().byRoute).toEqual({ range: 5, splits: 1, dividends: 1 });
+    await expectActionsDone(r, FROM, TO, await bucketKeys());
     await expectInvariants({ db: w.db, complete: { symbols: TICKERS, from: FROM, to: TO }, lake, runs: truths });
   });
 });

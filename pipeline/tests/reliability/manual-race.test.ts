@@ -13,12 +13,14 @@ import { editManualPrice, getDailyPrice, insertManualPrice } from "../../src/db/
 import { isOtcTicker, syntheticUniverse } from "../../src/fake-polygon/synthetic.js";
 import type { PriceValues } from "../../src/model/daily-price.js";
 import { day, describeRun, useE2eWorld } from "../e2e/harness.js";
+import { actionRows, dailyActions } from "./expected-actions.js";
 import { expectInvariants, keyOf, type RunTruth } from "./invariants.js";
 import { spawnCli } from "./support.js";
 
 const UNIVERSE = 200;
 const LISTED = syntheticUniverse(UNIVERSE).filter((t) => !isOtcTicker(t));
-const w = await useE2eWorld({ name: "rel_manual", fake: { universeSize: UNIVERSE, today: () => "2026-01-15" }, tickers: "*" });
+const TODAY = "2026-01-15";
+const w = await useE2eWorld({ name: "rel_manual", fake: { universeSize: UNIVERSE, today: () => TODAY }, tickers: "*" });
 const DATES = tradingDaysBetween("2025-02-03", "2025-02-05");
 /** Written by hand while the day is first loaded (inserts race). */
 const INSERT_TARGETS = LISTED.filter((_, i) => i % 60 === 7).slice(0, 3);
@@ -67,7 +69,8 @@ async function loadWhileEditing(args: string[], date: string, symbols: readonly 
   const r = await done;
   expect(r.code, describeRun(r)).toBe(0);
   const c = r.json().counts;
-  expect(c.valid).toBe(LISTED.length);
+  // Valid rows: the day's bars and the whole market's corporate actions of the session (both commands load them).
+  expect(c.valid).toBe(LISTED.length + actionRows(dailyActions(date, { universeSize: UNIVERSE, today: TODAY })));
   expect(c.inserted + c.updated + c.unchanged + c.protectedManual).toBe(LISTED.length);
   tally.protectedByLoad += c.protectedManual;
   truths.push({ runId: r.json().runId, outcome: "success" });
