@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { ensureAuditIndexes } from "@stock-market/pipeline/db/audit.server";
 import { getCachedMongo } from "@stock-market/pipeline/db/client.server";
+import { ensureCorporateActionIndexes } from "@stock-market/pipeline/db/corporate-actions.server";
 import { ensureDailyPriceIndexes, ensureRecordsPageIndexes } from "@stock-market/pipeline/db/daily-prices.server";
 import { ensureRunIndexes } from "@stock-market/pipeline/db/runs.server";
 import { ensureEmbeddedMongo } from "@stock-market/pipeline/services/ferretdb.server";
@@ -28,6 +29,7 @@ export function getDb(): Promise<Db> {
       await ensureRecordsPageIndexes(db);
       await ensureAuditIndexes(db);
       await ensureRunIndexes(db);
+      await ensureCorporateActionIndexes(db);
       return db;
     })();
     p.catch(() => {

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { parseApiTokenHashes, type ApiToken } from "~/api-tokens.server";
 
 const bool = (name: string) =>
   z
@@ -48,6 +49,15 @@ const schema = z
     SESSION_COOKIE_SECURE: bool("SESSION_COOKIE_SECURE"),
     READ_REQUIRES_LOGIN: bool("READ_REQUIRES_LOGIN").transform((b) => b ?? false),
     SIGN_IN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+    // SHA-256 hashes of the read API's bearer tokens (api-tokens.server.ts); never the tokens.
+    API_TOKEN_SHA256: z
+      .string()
+      .optional()
+      .transform((s, ctx): ApiToken[] => {
+        const { tokens, problems } = parseApiTokenHashes(s);
+        for (const message of problems) ctx.addIssue({ code: "custom", message });
+        return tokens;
+      }),
   })
   .superRefine((e, ctx) => {
     if (e.NODE_ENV === "production" && !e.SESSION_SECRET) {
@@ -55,7 +65,9 @@ const schema = z
     }
   });
 
-export type Env = z.output<typeof schema> & {
+export type Env = Omit<z.output<typeof schema>, "API_TOKEN_SHA256"> & {
+  /** The read API's bearer tokens, as hashes (from API_TOKEN_SHA256). */
+  apiTokens: ApiToken[];
   /** Absolute DATA_DIR (a relative one is taken from the repository root). */
   dataDir: string;
   /** Whether session cookies carry the Secure flag. */
@@ -82,9 +94,10 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
     const lines = r.error.issues.map((i) => `- ${i.path.join(".") || "environment"}: ${i.message}`);
     throw new EnvError(`The web app's configuration is invalid:\n${lines.join("\n")}`);
   }
-  const e = r.data;
+  const { API_TOKEN_SHA256: apiTokens, ...e } = r.data;
   return {
     ...e,
+    apiTokens,
     dataDir: isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(repoRoot(), e.DATA_DIR),
     cookieSecure: e.SESSION_COOKIE_SECURE ?? e.NODE_ENV === "production",
   };

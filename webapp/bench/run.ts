@@ -21,12 +21,14 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { addDays, latestCompletedSession } from "@stock-market/pipeline/calendar/nyse";
 import { DAILY_PRICES, ensureDailyPriceIndexes, ensureRecordsPageIndexes } from "@stock-market/pipeline/db/daily-prices.server";
+import { ensureCorporateActionIndexes } from "@stock-market/pipeline/db/corporate-actions.server";
+import type { CorporateAction } from "@stock-market/pipeline/model/corporate-action";
 import { startFerretDb } from "@stock-market/pipeline/services/ferretdb.server";
 import { MongoClient, type Db } from "mongodb";
 import { loadChart } from "../app/models/chart.server";
 import { recordsPage } from "../app/models/records.server";
 import { symbolsInDb } from "../app/models/symbols.server";
-import { seedBars, syntheticBars } from "../tests/support/seed";
+import { seedActions, seedBars, syntheticBars } from "../tests/support/seed";
 import { chartPageJs } from "./assets";
 import { fillCollection, fillSymbol } from "./fill";
 import { listIndexes } from "./indexes";
@@ -97,8 +99,15 @@ async function main() {
     await ensureDailyPriceIndexes(chartDb);
     await ensureRecordsPageIndexes(chartDb);
     const latest = latestCompletedSession(new Date());
-    await seedBars(chartDb, syntheticBars("TENY", addDays(latest, -3652), latest));
-    const view = { range: "MAX" as const, from: null, to: null, ma: [50 as const, 200 as const] };
+    const teny = syntheticBars("TENY", addDays(latest, -3652), latest);
+    await seedBars(chartDb, teny);
+    // Two splits and quarterly dividends, and the total-return basis: the loader adjusts the whole history on every call.
+    await ensureCorporateActionIndexes(chartDb);
+    await seedActions(chartDb, [
+      ...[800, 2000].map((i, n): CorporateAction => ({ kind: "split", id: `BENCH-S${n}`, symbol: "TENY", date: teny[i]!.date, splitFrom: 1, splitTo: 4, adjustmentType: "forward_split" })),
+      ...Array.from({ length: 40 }, (_, n): CorporateAction => ({ kind: "dividend", id: `BENCH-D${n}`, symbol: "TENY", date: teny[30 + n * 62]!.date, cashAmount: 0.1, currency: "USD" })),
+    ]);
+    const view = { adjustment: "all" as const, range: "MAX" as const, from: null, to: null, ma: [50 as const, 200 as const] };
     const bars = (await loadChart(chartDb, "TENY", view))!.bars.date.length;
     const chartIndexes = await listIndexes(chartDb, DAILY_PRICES);
     const chart = await measure(`chart loader (${bars} bars)`, monitor, chartIndexes, () => Promise.all([loadChart(chartDb, "TENY", view), symbolsInDb(chartDb)]), budget(chartDb));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RANGE, firstIndexFrom, movingAverage, parseMaParams, percentChange, rangeParam, rangeStart, summarise } from "./chart-data";
+import { adjustmentParam, BASIS_CHOICES, BASIS_LABELS, DEFAULT_CHART_ADJUSTMENT, DEFAULT_COMPARE_ADJUSTMENT, DEFAULT_RANGE, firstIndexFrom, movingAverage, parseMaParams, percentChange, rangeParam, rangeStart, summarise } from "./chart-data";
 
 describe("chart data", () => {
   it("range presets start where a person expects, relative to the latest bar", () => {
@@ -43,5 +43,33 @@ describe("rangeParam", () => {
   it("takes a preset from the URL and falls back to the default for anything else", () => {
     expect(rangeParam(new URLSearchParams("range=5Y"))).toBe("5Y");
     for (const q of ["", "range=", "range=10Y", "range=1y", "range[$ne]=x", "range=__proto__"]) expect(rangeParam(new URLSearchParams(q))).toBe(DEFAULT_RANGE);
+  });
+});
+
+describe("adjustmentParam", () => {
+  it("takes split, all or raw from the URL", () => {
+    for (const a of ["split", "all", "raw"] as const) {
+      expect(adjustmentParam(new URLSearchParams(`adjustment=${a}`), "split")).toBe(a);
+      expect(adjustmentParam(new URLSearchParams(`range=1Y&adjustment=${a}&ma=50`), "all")).toBe(a);
+    }
+  });
+
+  it("falls back to the page's default for anything else, so a query string never fails a page", () => {
+    const junk = ["", "adjustment=", "adjustment=ALL", "adjustment=Split", "adjustment=%20raw", "adjustment=$where", "adjustment[$ne]=raw", "adjustment=__proto__", "adjustment=constructor", "adjustment=splits", `adjustment=${"x".repeat(5000)}`];
+    for (const q of junk) {
+      expect(adjustmentParam(new URLSearchParams(q), "split")).toBe("split");
+      expect(adjustmentParam(new URLSearchParams(q), "all")).toBe("all");
+    }
+  });
+
+  it("of a repeated parameter, the first one counts", () => {
+    expect(adjustmentParam(new URLSearchParams("adjustment=raw&adjustment=all"), "split")).toBe("raw");
+    expect(adjustmentParam(new URLSearchParams("adjustment=nope&adjustment=all"), "split")).toBe("split");
+  });
+
+  it("the chart defaults to split-adjusted and the comparison to total return, and every basis has a label a person understands", () => {
+    expect(DEFAULT_CHART_ADJUSTMENT).toBe("split");
+    expect(DEFAULT_COMPARE_ADJUSTMENT).toBe("all");
+    expect(BASIS_CHOICES.map((a) => BASIS_LABELS[a])).toEqual(["Split-adjusted", "Total return (splits + dividends)", "As traded"]);
   });
 });

@@ -5,6 +5,7 @@
  * close and change, 52-week high/low, and the comparison's % change.
  */
 import { addDays, type IsoDate } from "@stock-market/pipeline/calendar/nyse";
+import { isAdjustment, type Adjustment } from "@stock-market/pipeline/model/adjust";
 
 export const RANGE_PRESETS = ["1M", "6M", "YTD", "1Y", "5Y", "MAX"] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
@@ -20,6 +21,29 @@ export function isRangePreset(s: unknown): s is RangePreset {
 export function rangeParam(params: URLSearchParams): RangePreset {
   const r = params.get("range");
   return isRangePreset(r) ? r : DEFAULT_RANGE;
+}
+
+/** The price bases a person picks from, in the order the selector lists them. */
+export const BASIS_CHOICES: readonly Adjustment[] = ["split", "all", "raw"];
+export const BASIS_LABELS: Record<Adjustment, string> = {
+  split: "Split-adjusted",
+  all: "Total return (splits + dividends)",
+  raw: "As traded",
+};
+/** One sentence per basis, shown beside the selector. */
+export const BASIS_HINTS: Record<Adjustment, string> = {
+  split: "Prices before a split are divided by its ratio, so a split is no cliff; dividends are not added back.",
+  all: "Split-adjusted, and prices before each dividend scaled down by it: changes include the dividends.",
+  raw: "Prices as they traded on the day: a split shows as a cliff.",
+};
+/** The chart shows prices a person recognises from a quote screen; the comparison shows what a holder earned. */
+export const DEFAULT_CHART_ADJUSTMENT: Adjustment = "split";
+export const DEFAULT_COMPARE_ADJUSTMENT: Adjustment = "all";
+
+/** The `adjustment` of a URL (`split`, `all`, `raw`), or `fallback` for anything else: a page never fails on its query string. */
+export function adjustmentParam(params: URLSearchParams, fallback: Adjustment): Adjustment {
+  const a = params.get("adjustment");
+  return isAdjustment(a) ? a : fallback;
 }
 
 function addMonths(date: IsoDate, months: number): IsoDate {

@@ -2,6 +2,8 @@
  * Plotly figures (traces + layout) as plain data: built here, drawn by the
  * lazily loaded plot.client.tsx. Pure, so they are unit-tested without a browser.
  */
+import type { ActionMarker } from "~/lib/action-markers";
+import { firstIndexFrom } from "~/lib/chart-data";
 import type { ChartView, ComparisonSeries } from "~/models/chart.server";
 
 export interface Figure {
@@ -27,8 +29,16 @@ const baseLayout = {
 // Weekends hold no bars: leave them out of the time axis instead of drawing gaps.
 const timeAxis = { type: "date", rangeslider: { visible: false }, rangebreaks: [{ bounds: ["sat", "mon"] }] };
 
-/** Candlesticks over a volume subplot, with the chosen moving averages and a marker on each bar a person edited. */
-export function candlestickFigure(view: Pick<ChartView, "symbol" | "bars" | "mas">): Figure {
+const SPLIT_COLOR = "#bc4c00";
+const DIVIDEND_COLOR = "#1b7c83";
+
+/**
+ * Candlesticks over a volume subplot, with the chosen moving averages, a
+ * marker on each bar a person edited, and the window's splits (diamonds above
+ * the bar, and a dotted line) and dividends (triangles below it); hollow when
+ * the basis does not apply them.
+ */
+export function candlestickFigure(view: Pick<ChartView, "symbol" | "bars" | "mas"> & { actions?: Pick<ChartView["actions"], "markers"> }): Figure {
   const { bars } = view;
   const manual = bars.date.map((d, i) => ({ d, i })).filter(({ i }) => bars.manual[i]);
   const data: object[] = [
@@ -76,13 +86,46 @@ export function candlestickFigure(view: Pick<ChartView, "symbol" | "bars" | "mas
       hovertemplate: "manual edit<extra></extra>",
     });
   }
+  const markers = view.actions?.markers ?? [];
+  for (const kind of ["split", "dividend"] as const) {
+    const trace = actionTrace(bars, markers.filter((m) => m.kind === kind), kind);
+    if (trace) data.push(trace);
+  }
   return {
     data,
     layout: {
       ...baseLayout,
       xaxis: timeAxis,
+      // A split changes the share count: a line through prices and volume says where.
+      shapes: markers
+        .filter((m) => m.kind === "split")
+        .map((m) => ({ type: "line", xref: "x", yref: "paper", x0: m.date, x1: m.date, y0: 0, y1: 1, layer: "below", line: { color: SPLIT_COLOR, width: 1, dash: "dot" } })),
       yaxis: { domain: [0.3, 1], title: { text: "Price" }, fixedrange: false },
       yaxis2: { domain: [0, 0.22], title: { text: "Volume" }, showgrid: false },
+    },
+  };
+}
+
+/** One marker per action, placed on the bar of its date (or the next one), with its hover text. */
+function actionTrace(bars: ChartView["bars"], markers: readonly ActionMarker[], kind: ActionMarker["kind"]): object | null {
+  const placed = markers.map((m) => ({ m, i: firstIndexFrom(bars.date, m.date) })).filter(({ i }) => i < bars.date.length);
+  if (placed.length === 0) return null;
+  const split = kind === "split";
+  const shape = split ? "diamond" : "triangle-up";
+  return {
+    type: "scatter",
+    mode: "markers",
+    name: split ? "Splits" : "Dividends",
+    x: placed.map(({ m }) => m.date),
+    y: placed.map(({ i }) => (split ? bars.high[i]! * 1.05 : bars.low[i]! * 0.95)),
+    yaxis: "y",
+    text: placed.map(({ m }) => `${m.title}<br>${m.effect}`),
+    hovertemplate: "%{text}<extra></extra>",
+    marker: {
+      symbol: placed.map(({ m }) => (m.status === "applied" ? shape : `${shape}-open`)),
+      size: split ? 12 : 10,
+      color: split ? SPLIT_COLOR : DIVIDEND_COLOR,
+      line: { width: 1.5, color: split ? SPLIT_COLOR : DIVIDEND_COLOR },
     },
   };
 }

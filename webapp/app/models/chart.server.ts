@@ -1,13 +1,17 @@
 /**
- * What a chart page needs, from the shared data-access module: the bars of
- * the visible window (plus enough before it for the moving averages), the
- * summary figures and whether any value is synthetic or a person's.
+ * What a chart page needs: the bars of the visible window on the chosen basis
+ * (adjusted over the whole history, then cut, so the basis never depends on
+ * the window), moving averages over the bars before the window too, the
+ * summary figures on the same basis, the corporate actions of the window, and
+ * whether any value is synthetic or a person's.
  */
 import { addDays, isValidIsoDate, type IsoDate } from "@stock-market/pipeline/calendar/nyse";
-import { getHistory, latestDailyPrice } from "@stock-market/pipeline/db/daily-prices.server";
-import { fromStoredDate } from "@stock-market/pipeline/model/daily-price";
+import type { Adjustment } from "@stock-market/pipeline/model/adjust";
 import type { Db } from "mongodb";
+import { actionsOfWindow, type ActionsOfWindow } from "~/lib/action-markers";
 import {
+  adjustmentParam,
+  DEFAULT_CHART_ADJUSTMENT,
   firstIndexFrom,
   movingAverage,
   parseMaParams,
@@ -19,9 +23,11 @@ import {
   type RangePreset,
   type Summary,
 } from "~/lib/chart-data";
+import { loadAdjustedHistory, type AdjustedHistory } from "~/models/adjusted-history.server";
 
 export interface ChartView {
   symbol: string;
+  adjustment: Adjustment;
   /** The preset shown, or "custom" when From/To were given. */
   range: RangePreset | "custom";
   from: IsoDate | null;
@@ -30,24 +36,27 @@ export interface ChartView {
   bars: { date: string[]; open: number[]; high: number[]; low: number[]; close: number[]; volume: number[]; manual: boolean[] };
   mas: { window: MaWindow; values: (number | null)[] }[];
   summary: Summary | null;
+  actions: ActionsOfWindow;
   synthetic: boolean;
   firstDate: IsoDate;
   lastDate: IsoDate;
 }
 
 export interface ViewParams {
+  adjustment: Adjustment;
   range: RangePreset | "custom";
   from: IsoDate | null;
   to: IsoDate | null;
   ma: MaWindow[];
 }
 
-/** The view state from the URL: `range`, or `from`/`to` (custom), and `ma`. */
+/** The view state from the URL: `adjustment`, `range` or `from`/`to` (custom), and `ma`; anything invalid falls back to the default. */
 export function parseViewParams(params: URLSearchParams): ViewParams {
   const from = params.get("from");
   const to = params.get("to");
   const custom = (from && isValidIsoDate(from)) || (to && isValidIsoDate(to));
   return {
+    adjustment: adjustmentParam(params, DEFAULT_CHART_ADJUSTMENT),
     range: custom ? "custom" : rangeParam(params),
     from: from && isValidIsoDate(from) ? from : null,
     to: to && isValidIsoDate(to) ? to : null,
@@ -57,25 +66,35 @@ export function parseViewParams(params: URLSearchParams): ViewParams {
 
 /** The chart of one symbol; null when it has no live records. */
 export async function loadChart(db: Db, symbol: string, view: ViewParams): Promise<ChartView | null> {
-  // One read of the whole history rather than "latest bar, then the window": the
-  // presets are anchored on the latest bar, and the moving averages and 52-week
-  // figures need most of a year before the window anyway. (On the embedded
-  // FerretDB every query scans, so one query instead of two halves the time;
-  // on MongoDB it is one index range scan of a few thousand small documents.)
-  const history = await getHistory(db, symbol);
-  const latest = history[history.length - 1];
-  if (!latest) return null;
-  const anchor = fromStoredDate(latest.date);
+  // The whole history, read once and adjusted once: the presets are anchored on
+  // the latest bar, the adjustment of any bar depends on every action after
+  // it, and the moving averages and 52-week figures need most of a year before
+  // the window anyway.
+  const history = await loadAdjustedHistory(db, symbol, view.adjustment);
+  if (!history) return null;
+  return chartView(symbol, view, history);
+}
+
+/** The page's figures from an adjusted history (split out so its cost is measured without the database). */
+export function chartView(symbol: string, view: ViewParams, history: AdjustedHistory): ChartView {
+  const all = history.bars;
+  const n = all.length;
+  const anchor = all[n - 1]!.date;
   const viewFrom = view.range === "custom" ? view.from : rangeStart(view.range, anchor);
   const viewTo = view.range === "custom" && view.to && view.to < anchor ? view.to : anchor;
 
-  const dates = history.map((d) => fromStoredDate(d.date));
+  const dates = new Array<string>(n);
+  const closes = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    dates[i] = all[i]!.date;
+    closes[i] = all[i]!.close;
+  }
   const start = firstIndexFrom(dates, viewFrom);
   const end = firstIndexFrom(dates, addDays(viewTo, 1));
-  const closes = history.map((d) => d.close);
-  const slice = history.slice(start, end);
+  const slice = all.slice(start, end);
   return {
     symbol,
+    adjustment: view.adjustment,
     range: view.range,
     from: viewFrom,
     to: viewTo,
@@ -85,14 +104,15 @@ export async function loadChart(db: Db, symbol: string, view: ViewParams): Promi
       open: slice.map((d) => d.open),
       high: slice.map((d) => d.high),
       low: slice.map((d) => d.low),
-      close: slice.map((d) => d.close),
+      close: closes.slice(start, end),
       volume: slice.map((d) => d.volume),
-      manual: slice.map((d) => d.source === "manual"),
+      manual: slice.map((d) => d.manual),
     },
     mas: view.ma.map((window) => ({ window, values: movingAverage(closes, window).slice(start, end) })),
-    summary: summarise(history.map((d, i) => ({ date: dates[i]!, open: d.open, high: d.high, low: d.low, close: d.close, volume: d.volume }))),
-    synthetic: slice.some((d) => d.feed === "synthetic") || latest.feed === "synthetic",
-    firstDate: dates[0] ?? anchor,
+    summary: summarise(all),
+    actions: actionsOfWindow(history.actions, history.plan, view.adjustment, { from: viewFrom, to: viewTo, firstDate: dates[0]!, lastDate: anchor }),
+    synthetic: slice.some((d) => d.synthetic) || all[n - 1]!.synthetic,
+    firstDate: dates[0]!,
     lastDate: anchor,
   };
 }
@@ -104,17 +124,24 @@ export interface ComparisonSeries {
   synthetic: boolean;
 }
 
-/** Several symbols' closes as % change from the first bar of the range, which ends at the latest bar among them. */
-export async function loadComparison(db: Db, symbols: readonly string[], range: RangePreset): Promise<{ series: ComparisonSeries[]; from: IsoDate | null; to: IsoDate | null }> {
-  const latest = (await Promise.all(symbols.map((s) => latestDailyPrice(db, s)))).filter((d) => d !== null);
-  if (latest.length === 0) return { series: [], from: null, to: null };
-  const anchor = latest.map((d) => fromStoredDate(d.date)).sort().pop()!;
+/**
+ * Several symbols' closes on one basis as % change from the first bar of the
+ * range, which ends at the latest bar among them. Each history is adjusted
+ * whole, then cut to the range.
+ */
+export async function loadComparison(
+  db: Db,
+  symbols: readonly string[],
+  range: RangePreset,
+  adjustment: Adjustment,
+): Promise<{ series: ComparisonSeries[]; from: IsoDate | null; to: IsoDate | null }> {
+  const histories = (await Promise.all(symbols.map((s) => loadAdjustedHistory(db, s, adjustment)))).filter((h) => h !== null);
+  if (histories.length === 0) return { series: [], from: null, to: null };
+  const anchor = histories.map((h) => h.bars[h.bars.length - 1]!.date).sort().pop()!;
   const from = rangeStart(range, anchor);
-  const series = await Promise.all(
-    symbols.map(async (symbol) => {
-      const h = await getHistory(db, symbol, from ? { from, to: anchor } : { to: anchor });
-      return { symbol, date: h.map((d) => fromStoredDate(d.date)), pct: percentChange(h.map((d) => d.close)), synthetic: h.some((d) => d.feed === "synthetic") };
-    }),
-  );
+  const series = histories.map((h) => {
+    const bars = h.bars.slice(firstIndexFrom(h.bars.map((b) => b.date), from));
+    return { symbol: h.symbol, date: bars.map((b) => b.date), pct: percentChange(bars.map((b) => b.close)), synthetic: bars.some((b) => b.synthetic) };
+  });
   return { series: series.filter((s) => s.date.length > 0), from, to: anchor };
 }

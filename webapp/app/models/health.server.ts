@@ -1,15 +1,46 @@
 import { statusReport } from "@stock-market/pipeline/commands/status.server";
+import { listSourcedActionsFor, type SourcedAction } from "@stock-market/pipeline/db/corporate-actions.server";
 import { recentRuns } from "@stock-market/pipeline/db/runs.server";
+import { describeDividend, describeSplit } from "@stock-market/pipeline/model/corporate-action";
 import type { Db } from "mongodb";
 
-/** Coverage per symbol against the NYSE calendar (the CLI's `status`), plus the recent runs with their counts. */
+/** The most actions listed per symbol: a long-listed dividend payer would otherwise fill the page. */
+export const ACTIONS_PER_SYMBOL = 20;
+
+export interface HealthAction {
+  kind: "split" | "dividend";
+  id: string;
+  date: string;
+  /** "4-for-1", "$0.12 cash dividend". */
+  what: string;
+  /** Applied from its date on; announced when dated after the symbol's latest session. */
+  status: "applied" | "announced";
+  lakeObject: string;
+}
+
+/** Coverage per symbol against the NYSE calendar (the CLI's `status`), each symbol's corporate actions, and the recent runs with their counts. */
 export async function dataHealth(db: Db, now = new Date()) {
-  const [report, runs] = await Promise.all([statusReport(db, "*", now), recentRuns(db, 20)]);
+  const [[report, actions], runs] = await Promise.all([
+    // One query over corporate_actions for every symbol, once the symbols are known.
+    statusReport(db, "*", now).then(async (r) => [r, await listSourcedActionsFor(db, r.symbols.map((s) => s.symbol))] as const),
+    recentRuns(db, 20),
+  ]);
   const lastSuccess = runs.find((r) => r.outcome === "success" || r.outcome === "rejected-records" || r.outcome === "market-closed");
   return {
     latestCompletedSession: report.latestCompletedSession,
     feeds: report.feeds,
-    symbols: report.symbols.map((s) => ({ ...s, gaps: s.gaps.slice(0, 50), gapCount: s.gaps.length })),
+    oldBasis: report.oldBasis,
+    symbols: report.symbols.map((s) => {
+      const all = actions.get(s.symbol) ?? [];
+      return {
+        ...s,
+        gaps: s.gaps.slice(0, 50),
+        gapCount: s.gaps.length,
+        // The newest ones: what a person checks after a run.
+        actions: all.slice(-ACTIONS_PER_SYMBOL).map((a) => healthAction(a, s.last)),
+        actionCount: all.length,
+      };
+    }),
     lastSuccessAt: lastSuccess?.finishedAt?.toISOString() ?? lastSuccess?.startedAt.toISOString() ?? null,
     runs: runs.map((r) => ({
       id: r._id,
@@ -27,5 +58,16 @@ export async function dataHealth(db: Db, now = new Date()) {
       message: r.message ?? null,
       error: r.error ? `${r.error.kind}: ${r.error.message}` : null,
     })),
+  };
+}
+
+function healthAction({ action: a, lakeObject }: SourcedAction, last: string | null): HealthAction {
+  return {
+    kind: a.kind,
+    id: a.id,
+    date: a.date,
+    what: a.kind === "split" ? describeSplit(a) : describeDividend(a),
+    status: last !== null && a.date > last ? "announced" : "applied",
+    lakeObject,
   };
 }

@@ -1,10 +1,12 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
+import { ActionList } from "~/components/action-list";
+import { BasisSelector } from "~/components/basis-selector";
 import { Chart } from "~/components/chart";
 import { RangePresets } from "~/components/range-presets";
 import { getDb } from "~/db.server";
-import { MA_WINDOWS } from "~/lib/chart-data";
+import { BASIS_HINTS, BASIS_LABELS, DEFAULT_CHART_ADJUSTMENT, MA_WINDOWS } from "~/lib/chart-data";
 import { candlestickFigure } from "~/lib/figures";
 import { fmtPrice, fmtSigned, fmtVolume } from "~/lib/format";
 import { loadChart, parseViewParams } from "~/models/chart.server";
@@ -30,10 +32,14 @@ export default function ChartPage() {
   const submit = useSubmit();
   const figure = useMemo(() => candlestickFigure(view), [view]);
   const s = view.summary;
+  // The basis rides along in every link and form of the page (when not the default, to keep URLs short).
+  const basis = view.adjustment === DEFAULT_CHART_ADJUSTMENT ? null : view.adjustment;
+  const basisInput = basis ? <input type="hidden" name="adjustment" value={basis} /> : null;
   const presetHref = (range: string) => {
     const p = new URLSearchParams();
     p.set("range", range);
     for (const m of params.getAll("ma")) p.append("ma", m);
+    if (basis) p.set("adjustment", basis);
     return `?${p}`;
   };
   const count = view.bars.date.length;
@@ -54,6 +60,7 @@ export default function ChartPage() {
           {view.ma.map((m) => (
             <input key={m} type="hidden" name="ma" value={m} />
           ))}
+          {basisInput}
           <label htmlFor="chart-symbol">Symbol</label>
           <span>
             <select id="chart-symbol" name="symbol" defaultValue={view.symbol} onChange={(e) => submit(e.currentTarget.form)}>
@@ -66,9 +73,11 @@ export default function ChartPage() {
             </noscript>
           </span>
         </Form>
+        <BasisSelector id="chart-basis" current={view.adjustment} hint={BASIS_HINTS[view.adjustment]} />
         <RangePresets id="range-label" current={view.range} hrefFor={presetHref} />
         <Form method="get" className="toolbar" key={params.toString()} onChange={(e) => submit(e.currentTarget, { preventScrollReset: true })}>
           {view.range === "custom" ? null : <input type="hidden" name="range" value={view.range} />}
+          {basisInput}
           <fieldset>
             <legend>Moving averages</legend>
             {MA_WINDOWS.map((w) => (
@@ -90,24 +99,24 @@ export default function ChartPage() {
       </div>
 
       {s ? (
-        <dl className="stats" aria-label="Summary">
+        <dl className="stats" aria-label={`Summary, ${BASIS_LABELS[view.adjustment]}`}>
           <div>
             <dt>Latest close ({s.date})</dt>
             <dd data-testid="latest-close">{fmtPrice(s.close)}</dd>
           </div>
           <div>
             <dt>Change</dt>
-            <dd className={s.change === null ? "" : s.change >= 0 ? "up" : "down"}>
+            <dd data-testid="change" className={s.change === null ? "" : s.change >= 0 ? "up" : "down"}>
               {s.change === null ? "–" : `${fmtSigned(s.change)} (${fmtSigned(s.changePct ?? 0)}%)`}
             </dd>
           </div>
           <div>
             <dt>52-week high</dt>
-            <dd>{fmtPrice(s.high52)}</dd>
+            <dd data-testid="high52">{fmtPrice(s.high52)}</dd>
           </div>
           <div>
             <dt>52-week low</dt>
-            <dd>{fmtPrice(s.low52)}</dd>
+            <dd data-testid="low52">{fmtPrice(s.low52)}</dd>
           </div>
           <div>
             <dt>Bars shown</dt>
@@ -121,7 +130,14 @@ export default function ChartPage() {
           No bars for {view.symbol} between {view.from ?? "the start"} and {view.to}. Pick a wider range.
         </p>
       ) : (
-        <Chart figure={figure} testId="price-chart" label={`Daily candlestick chart of ${view.symbol} from ${view.bars.date[0]} to ${view.bars.date[count - 1]}, with volume`} />
+        <>
+          <Chart
+            figure={figure}
+            testId="price-chart"
+            label={`Daily candlestick chart of ${view.symbol} from ${view.bars.date[0]} to ${view.bars.date[count - 1]}, ${BASIS_LABELS[view.adjustment].toLowerCase()}, with volume; splits and dividends are listed below the chart`}
+          />
+          <ActionList actions={view.actions} from={view.bars.date[0]!} to={view.bars.date[count - 1]!} />
+        </>
       )}
       <p>
         <Link to={`/records?symbol=${encodeURIComponent(view.symbol)}`}>Records of {view.symbol}</Link>

@@ -1,11 +1,12 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
+import { BasisSelector } from "~/components/basis-selector";
 import { Chart } from "~/components/chart";
 import { RangePresets } from "~/components/range-presets";
 import { NoDataYet } from "~/components/empty-state";
 import { getDb } from "~/db.server";
-import { rangeParam } from "~/lib/chart-data";
+import { adjustmentParam, BASIS_HINTS, BASIS_LABELS, DEFAULT_COMPARE_ADJUSTMENT, rangeParam } from "~/lib/chart-data";
 import { comparisonFigure } from "~/lib/figures";
 import { fmtSigned } from "~/lib/format";
 import { loadComparison } from "~/models/chart.server";
@@ -25,12 +26,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   let chosen = [...new Set(asked)].filter((s) => all.includes(s)).slice(0, MAX_SYMBOLS);
   if (chosen.length === 0) chosen = all.slice(0, 3);
   const range = rangeParam(params);
-  const result = await loadComparison(db, chosen, range);
-  return json({ all, chosen, range, ...result });
+  const adjustment = adjustmentParam(params, DEFAULT_COMPARE_ADJUSTMENT);
+  const result = await loadComparison(db, chosen, range, adjustment);
+  return json({ all, chosen, range, adjustment, ...result });
 }
 
 export default function ComparePage() {
-  const { all, chosen, range, series, from, to } = useLoaderData<typeof loader>();
+  const { all, chosen, range, adjustment, series, from, to } = useLoaderData<typeof loader>();
   const submit = useSubmit();
   const figure = useMemo(() => comparisonFigure(series), [series]);
   if (all.length === 0) {
@@ -42,7 +44,9 @@ export default function ComparePage() {
     );
   }
   const synthetic = series.some((s) => s.synthetic);
-  const href = (r: string) => `?${new URLSearchParams([...chosen.map((s) => ["symbols", s]), ["range", r]])}`;
+  // The basis rides along in the presets and the symbol form when it is not the default.
+  const basis: [string, string][] = adjustment === DEFAULT_COMPARE_ADJUSTMENT ? [] : [["adjustment", adjustment]];
+  const href = (r: string) => `?${new URLSearchParams([...chosen.map((s) => ["symbols", s]), ["range", r], ...basis])}`;
   return (
     <>
       <h1>
@@ -52,6 +56,9 @@ export default function ComparePage() {
       <div className="toolbar">
         <Form method="get" onChange={(e) => submit(e.currentTarget, { preventScrollReset: true })}>
           <input type="hidden" name="range" value={range} />
+          {basis.map(([k, v]) => (
+            <input key={k} type="hidden" name={k} value={v} />
+          ))}
           <fieldset>
             <legend>Symbols (up to {MAX_SYMBOLS})</legend>
             <div className="compare-symbols">
@@ -66,20 +73,29 @@ export default function ComparePage() {
             </noscript>
           </fieldset>
         </Form>
+        <BasisSelector
+          id="cmp-basis"
+          current={adjustment}
+          hint={
+            adjustment === DEFAULT_COMPARE_ADJUSTMENT
+              ? "Total return by default: a % change without dividends understates what holders earned."
+              : `${BASIS_HINTS[adjustment]} A % change without dividends understates what holders earned.`
+          }
+        />
         <RangePresets id="cmp-range" current={range} hrefFor={href} />
       </div>
       {series.length > 0 ? (
         <>
           <p>
-            From {from ?? series.map((s) => s.date[0]).sort()[0]} to {to}:{" "}
+            {BASIS_LABELS[adjustment]}, from {from ?? series.map((s) => s.date[0]).sort()[0]} to {to}:{" "}
             {series.map((s, i) => (
               <span key={s.symbol}>
                 {i > 0 ? ", " : ""}
-                <Link to={`/chart/${encodeURIComponent(s.symbol)}`}>{s.symbol}</Link> {fmtSigned(s.pct[s.pct.length - 1] ?? 0)}%
+                <Link to={`/chart/${encodeURIComponent(s.symbol)}`}>{s.symbol}</Link> <span data-testid={`pct-${s.symbol}`}>{fmtSigned(s.pct[s.pct.length - 1] ?? 0)}%</span>
               </span>
             ))}
           </p>
-          <Chart figure={figure} testId="compare-chart" label={`Percent change of ${series.map((s) => s.symbol).join(", ")}`} />
+          <Chart figure={figure} testId="compare-chart" label={`Percent change of ${series.map((s) => s.symbol).join(", ")}, ${BASIS_LABELS[adjustment].toLowerCase()}`} />
         </>
       ) : (
         <p className="empty">No bars in this range for the chosen symbols.</p>

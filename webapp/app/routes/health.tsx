@@ -18,6 +18,7 @@ const OUTCOME_CLASS: Record<string, string> = { success: "badge-ok", "market-clo
 export default function HealthPage() {
   const h = useLoaderData<typeof loader>();
   const behind = h.symbols.filter((s) => s.behind > 0).length;
+  const withActions = h.symbols.filter((s) => s.actionCount > 0);
   return (
     <>
       <h1>Data health</h1>
@@ -47,11 +48,37 @@ export default function HealthPage() {
         <p className="warning">The database holds synthetic records from the offline source: made-up prices, not market data.</p>
       ) : null}
 
-      <h2>Coverage per symbol</h2>
+      {h.oldBasis.symbols.length > 0 ? (
+        <section className="warning" aria-labelledby="old-basis-heading" data-testid="old-basis">
+          <h2 id="old-basis-heading">Records on the old, split-adjusted basis</h2>
+          <p>
+            These records were fetched split-adjusted as of the day they were fetched, before prices were stored as traded: a later split makes them wrong. Re-fetch
+            them as traded with one command (see docs/migration-as-traded.md):
+          </p>
+          <pre>
+            <code>{h.oldBasis.command}</code>
+          </pre>
+          <ul>
+            {h.oldBasis.symbols.map((s) => (
+              <li key={s.symbol}>
+                {s.symbol}: {s.records} record(s), {s.from} to {s.to}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {h.oldBasis.manual.length > 0 ? (
+        <p className="warning" data-testid="old-basis-manual">
+          Edited by hand before prices were stored as traded (check that these values are as traded; the pipeline does not rewrite them):{" "}
+          {h.oldBasis.manual.map((s) => `${s.symbol} (${s.records} record(s), ${s.from} to ${s.to})`).join(", ")}
+        </p>
+      ) : null}
+
+      <h2 id="coverage-heading">Coverage per symbol</h2>
       {h.symbols.length === 0 ? (
         <NoDataYet />
       ) : (
-        <table>
+        <table aria-labelledby="coverage-heading">
           <thead>
             <tr>
               <th>Symbol</th>
@@ -88,11 +115,63 @@ export default function HealthPage() {
         </table>
       )}
 
-      <h2>Recent pipeline runs</h2>
+      <h2 id="actions-heading">Corporate actions per symbol</h2>
+      <p>
+        Splits and cash dividends as stored, with the lake object each came from. Prices are stored as traded; the charts apply these on read. An announced action is dated after
+        the symbol's latest session and is not applied before it happens.
+      </p>
+      {withActions.length === 0 ? (
+        <p className="empty">No splits or dividends stored for these symbols.</p>
+      ) : (
+        <table aria-labelledby="actions-heading">
+          <thead>
+            <tr>
+              <th>Symbol</th>
+              <th>Kind</th>
+              <th>Date</th>
+              <th>Ratio / cash</th>
+              <th>Status</th>
+              <th>From lake object</th>
+            </tr>
+          </thead>
+          <tbody>
+            {withActions.flatMap((s) => [
+              ...(s.actionCount > s.actions.length
+                ? [
+                    <tr key={`${s.symbol}-earlier`}>
+                      <td>{s.symbol}</td>
+                      <td colSpan={5}>
+                        <small>
+                          {s.actionCount - s.actions.length} earlier action{s.actionCount - s.actions.length === 1 ? "" : "s"} not listed (the latest {s.actions.length} are)
+                        </small>
+                      </td>
+                    </tr>,
+                  ]
+                : []),
+              ...s.actions.map((a) => (
+                <tr key={`${s.symbol}-${a.kind}-${a.id}`} data-testid={`action-${s.symbol}-${a.id}`}>
+                  <td>
+                    <Link to={`/chart/${encodeURIComponent(s.symbol)}`}>{s.symbol}</Link>
+                  </td>
+                  <td>{a.kind === "split" ? "Split" : "Dividend"}</td>
+                  <td>{a.date}</td>
+                  <td>{a.what}</td>
+                  <td>{a.status === "applied" ? <span className="badge badge-ok">applied</span> : <span className="badge">announced</span>}</td>
+                  <td>
+                    <code>{a.lakeObject}</code>
+                  </td>
+                </tr>
+              )),
+            ])}
+          </tbody>
+        </table>
+      )}
+
+      <h2 id="runs-heading">Recent pipeline runs</h2>
       {h.runs.length === 0 ? (
         <p className="empty">No pipeline runs recorded yet.</p>
       ) : (
-        <table>
+        <table aria-labelledby="runs-heading">
           <thead>
             <tr>
               <th>Started</th>

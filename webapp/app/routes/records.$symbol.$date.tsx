@@ -1,6 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { todayInNewYork } from "@stock-market/pipeline/calendar/nyse";
+import { AsTradedNote } from "~/components/as-traded-note";
 import { CsrfInput } from "~/components/csrf";
 import { RecordCard } from "~/components/record-card";
 import { ErrorSummary, Field, ValueFields } from "~/components/record-fields";
@@ -64,6 +65,7 @@ export default function EditRecord() {
       <h1>
         Edit {row.symbol} {row.date}
       </h1>
+      <AsTradedNote editing />
       <RecordCard row={data?.conflict ?? row} testId={data?.conflict ? "newer-values" : "current-values"} />
       <ErrorSummary errors={errors} message={data?.message} />
       <Form method="post" noValidate aria-label={`Edit ${row.symbol} ${row.date}`}>

@@ -1,5 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { AsTradedNote } from "~/components/as-traded-note";
 import { getDb } from "~/db.server";
 import { fmtPrice, fmtTime, fmtVolume } from "~/lib/format";
 import { PAGE_SIZES, parseRecordsQuery, recordsSearch, type RecordsQuery, type SortField } from "~/lib/records-query";
@@ -51,6 +52,7 @@ export default function RecordsPage() {
   return (
     <>
       <h1>Records</h1>
+      <AsTradedNote />
       <Form method="get" className="toolbar" aria-label="Filters">
         <div className="field">
           <label htmlFor="f-symbol">Symbol</label>

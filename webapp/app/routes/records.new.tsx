@@ -1,6 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { todayInNewYork } from "@stock-market/pipeline/calendar/nyse";
+import { AsTradedNote } from "~/components/as-traded-note";
 import { CsrfInput } from "~/components/csrf";
 import { ErrorSummary, Field, ValueFields } from "~/components/record-fields";
 import { getDb } from "~/db.server";
@@ -47,6 +48,7 @@ export default function NewRecord() {
       <p>
         Values you enter are marked <span className="badge badge-manual">manual</span>: later pipeline runs leave them alone. The date must be a NYSE trading day, not after today ({today} in New York).
       </p>
+      <AsTradedNote editing />
       <ErrorSummary errors={errors} />
       {data?.existing ? (
         <p>

@@ -33,7 +33,7 @@ describe("accessibility", () => {
   }
 
   it("every input and select has a visible label, signed out and signed in", async () => {
-    const pages = ["/chart/E2EA", "/compare?symbols=E2EA&symbols=E2EB", "/records", "/records?symbol=E2EB&from=2020-01-01", "/health", "/login"];
+    const pages = ["/chart/E2EA", "/chart/E2EA?adjustment=raw&range=5Y", "/compare?symbols=E2EA&symbols=E2EB", "/records", "/records?symbol=E2EB&from=2020-01-01", "/health", "/login"];
     for (const path of pages) expect({ path, unlabelled: await unlabelled(path) }).toEqual({ path, unlabelled: [] });
     await signIn(b.page);
     for (const path of ["/records/new", `/records/E2EB/${latest}`, `/records/E2EB/${latest}/delete`, "/audit", "/records"]) {
@@ -41,6 +41,19 @@ describe("accessibility", () => {
     }
     const labels = await b.page.goto(url("/records/new")).then(() => b.page.locator("form[aria-label='New record'] label").allInnerTexts());
     expect(labels).toEqual(["Symbol", "Date", "Open", "High", "Low", "Close", "Volume"]);
+  });
+
+  it("the price basis is chosen from the keyboard alone, and the chart's actions are listed as text", async () => {
+    const { page } = b;
+    await page.goto(url("/chart/E2EA?range=1Y"));
+    const select = page.getByLabel("Price basis");
+    await expect(select.getAttribute("aria-describedby")).resolves.toBeTruthy();
+    await select.focus();
+    await page.keyboard.press("ArrowDown"); // a closed <select> takes arrow keys: the next basis
+    await page.waitForURL((u) => u.searchParams.get("adjustment") === "all");
+    await expect(page.getByLabel("Price basis").inputValue()).resolves.toBe("all");
+    await page.getByRole("heading", { name: /^Splits and dividends from / }).waitFor();
+    expect(await page.getByRole("region", { name: /^Splits and dividends from / }).getByRole("listitem").count()).toBeGreaterThan(0);
   });
 
   it("the records filters work from the keyboard alone", async () => {

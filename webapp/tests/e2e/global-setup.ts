@@ -13,7 +13,9 @@ import { ensureDailyPriceIndexes } from "@stock-market/pipeline/db/daily-prices.
 import { startFerretDb } from "@stock-market/pipeline/services/ferretdb.server";
 import { MongoClient } from "mongodb";
 import type { TestProject } from "vitest/node";
-import { seedBars, syntheticBars } from "../support/seed";
+import { ensureCorporateActionIndexes } from "@stock-market/pipeline/db/corporate-actions.server";
+import type { CorporateAction, SplitAction } from "@stock-market/pipeline/model/corporate-action";
+import { asTradedAcross, seedActions, seedBars, syntheticBars } from "../support/seed";
 import { startWebappServer } from "../support/server";
 
 declare module "vitest" {
@@ -22,6 +24,8 @@ declare module "vitest" {
     mongoUri: string;
     dbName: string;
     editor: { username: string; password: string };
+    /** E2EA's corporate actions as seeded: a 1-for-10 reverse split, a 4-for-1 split and quarterly dividends. */
+    actions: CorporateAction[];
     /** A trading day of E2EC the seed left out (a gap), for the create test. */
     gapDate: string;
     latest: string;
@@ -43,13 +47,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const latest = latestCompletedSession(new Date());
     const recent = tradingDaysBetween(addDays(latest, -40), latest);
     const gapDate = recent[recent.length - 10]!;
+    // In the 1Y window: a 4-for-1 split 60 sessions back, and a reverse split 5 years back; dividends each quarter of the last year.
+    const sessions = tradingDaysBetween(addDays(latest, -365 * 12), latest);
+    const e2eaSplits: SplitAction[] = [
+      { kind: "split", id: "E2E-SPLIT-REVERSE", symbol: "E2EA", date: sessions[sessions.length - 1260]!, splitFrom: 10, splitTo: 1, adjustmentType: "reverse_split" },
+      { kind: "split", id: "E2E-SPLIT-FORWARD", symbol: "E2EA", date: sessions[sessions.length - 60]!, splitFrom: 1, splitTo: 4, adjustmentType: "forward_split" },
+    ];
+    const actions: CorporateAction[] = [
+      ...e2eaSplits,
+      ...[230, 167, 104, 41].map((back, i): CorporateAction => ({ kind: "dividend", id: `E2E-DIV-${i + 1}`, symbol: "E2EA", date: sessions[sessions.length - back]!, cashAmount: 0.1 + i * 0.01, currency: "USD", frequency: 4, distributionType: "recurring" })),
+    ];
     const client = new MongoClient(ferret.uri);
     await client.connect();
     try {
       const db = client.db(dbName);
       await ensureDailyPriceIndexes(db);
-      // E2EA: 12 years, so 5Y and Max differ; E2EB: 2 years; E2EC: 1 year with one gap.
-      await seedBars(db, syntheticBars("E2EA", addDays(latest, -365 * 12), latest, { start: 50 }));
+      await ensureCorporateActionIndexes(db);
+      // E2EA: 12 years, so 5Y and Max differ, with splits and dividends; E2EB: 2 years; E2EC: 1 year with one gap.
+      let e2ea = syntheticBars("E2EA", addDays(latest, -365 * 12), latest, { start: 50 });
+      for (const split of e2eaSplits) e2ea = asTradedAcross(e2ea, split);
+      await seedBars(db, e2ea);
+      await seedActions(db, actions);
       await seedBars(db, syntheticBars("E2EB", addDays(latest, -730), latest, { start: 200 }));
       await seedBars(db, syntheticBars("E2EC", addDays(latest, -365), latest, { start: 20, skip: [gapDate] }));
       // E2ED: two gaps that no test fills, for the data-health page.
@@ -78,6 +96,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("dbName", dbName);
     project.provide("editor", editor);
     project.provide("gapDate", gapDate);
+    project.provide("actions", actions);
     project.provide("latest", latest);
     return teardown;
   } catch (e) {

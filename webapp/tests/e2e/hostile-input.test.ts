@@ -340,6 +340,50 @@ describe("query strings", () => {
   });
 });
 
+describe("the read API's parameters", () => {
+  const op = encodeURIComponent('{"$gt":""}');
+  const api: [path: string, status: number, message: RegExp][] = [
+    [`/api/v1/bars/${op}`, 400, /is not a valid symbol/],
+    ["/api/v1/bars/$where?adjustment=all", 400, /"\$where" is not a valid symbol/],
+    [`/api/v1/bars/${"A".repeat(5000)}`, 400, /"A{40}…" is not a valid symbol/],
+    ["/api/v1/bars/E2EA%00", 400, /"E2EA\\u0000" is not a valid symbol/],
+    ["/api/v1/bars/%E2%80%AELPAA", 400, /is not a valid symbol/],
+    ["/api/v1/corporate-actions/..%2F..%2Fetc", 400, /is not a valid symbol/],
+    ["/api/v1/bars/E2EA?adjustment=$where", 400, /^adjustment must be raw, split or all; got "\$where"/],
+    ["/api/v1/bars/E2EA?adjustment=__proto__", 400, /^adjustment must be/],
+    ["/api/v1/bars/E2EA?adjustment[$ne]=raw", 400, /^Unknown query parameter "adjustment\[\$ne\]"/],
+    ["/api/v1/bars/E2EA?adjustment=raw&adjustment=all", 400, /"adjustment" was given 2 times/],
+    [`/api/v1/bars/E2EA?from=${op}`, 400, /^from must be a real date/],
+    ["/api/v1/bars/E2EA?from=2024-02-30", 400, /^from must be a real date written as YYYY-MM-DD/],
+    ["/api/v1/bars/E2EA?to=2024-06-07%00", 400, /^to must be a real date/],
+    ["/api/v1/bars/E2EA?from=0000-01-03", 400, /before 1900-01-01/],
+    ["/api/v1/bars/E2EA?to=99999-12-31", 400, /^to must be a real date/],
+    ["/api/v1/bars/E2EA?from=1e308", 400, /^from must be a real date/],
+    ["/api/v1/bars/E2EA?from=2025-01-10&to=2025-01-03", 400, /is after to/],
+    ["/api/v1/bars/E2EA?from[$gt]=&to[$lt]=", 400, /^Unknown query parameters "from\[\$gt\]", "to\[\$lt\]"/],
+    ["/api/v1/bars/E2EA?limit=99999999999999999999&page=1e308", 400, /^Unknown query parameters "limit", "page"/],
+    ["/api/v1/bars/E2EA?format=xml", 400, /^format must be json or csv/],
+    [`/api/v1/bars/E2EA?${"from=2024-01-02&".repeat(500)}`, 400, /"from" was given 500 times/],
+    [`/api/v1/bars/E2EA?${encodeURIComponent("\u202e")}=1`, 400, /^Unknown query parameter/],
+    ["/api/v1/corporate-actions/E2EA?$where=1", 400, /^Unknown query parameter "\$where": this endpoint takes no query parameters/],
+  ];
+
+  it("operators, brackets, repeats, impossible and absurd dates, unicode and NUL are a 400 JSON sentence, never a 500", async () => {
+    const anon = new Client();
+    await unchanged(async () => {
+      for (const [path, status, message] of api) {
+        const r = await anon.fetch(path);
+        expect(r.headers.get("Content-Type"), path).toBe("application/json; charset=utf-8");
+        await expectRefused(`GET ${path.slice(0, 120)}`, r, status, message);
+      }
+      // A huge range is not hostile: the data bounds it.
+      const all = await anon.fetch("/api/v1/bars/E2ED?from=1900-01-01&to=9999-12-31&adjustment=all");
+      expect(all.status).toBe(200);
+      expect(((await all.json()) as { bars: unknown[] }).bars.length).toBeGreaterThan(30);
+    });
+  });
+});
+
 describe("bodies that are not our forms", () => {
   const big = "x".repeat(5 * 1024 * 1024);
 

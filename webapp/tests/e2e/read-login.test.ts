@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startWebappServer, type WebappServer } from "../support/server";
@@ -12,6 +12,9 @@ import { CHROMIUM } from "./browser";
 describe("with READ_REQUIRES_LOGIN=true", () => {
   let server: WebappServer;
   const editor = inject("editor");
+  // A read-API token: the server is given only its SHA-256.
+  const apiToken = `smk_${randomBytes(32).toString("base64url")}`;
+  const wrongToken = `smk_${randomBytes(32).toString("base64url")}`;
   beforeAll(async () => {
     server = await startWebappServer({
       MONGODB_URI: inject("mongoUri"),
@@ -20,6 +23,7 @@ describe("with READ_REQUIRES_LOGIN=true", () => {
       ADMIN_PASSWORD: editor.password,
       SESSION_SECRET: randomBytes(32).toString("hex"),
       READ_REQUIRES_LOGIN: "true",
+      API_TOKEN_SHA256: `e2e-notebook:${createHash("sha256").update(apiToken).digest("hex")}`,
     });
   });
   afterAll(async () => {
@@ -61,5 +65,68 @@ describe("with READ_REQUIRES_LOGIN=true", () => {
     } finally {
       await browser.close();
     }
+  });
+
+  describe("the read API", () => {
+    const apiPaths = ["/api/v1/bars/E2EA?adjustment=all", "/api/v1/bars/E2EA?format=csv", "/api/v1/corporate-actions/E2EA"];
+    const api = (path: string, headers: Record<string, string> = {}) => fetch(`${server.baseUrl}${path}`, { headers, redirect: "manual" });
+
+    it.each(apiPaths)("%s answers a visitor 401 with a Bearer challenge and a sentence, not a redirect, and no data", async (path) => {
+      const r = await api(path);
+      expect(r.status).toBe(401);
+      expect(r.headers.get("WWW-Authenticate")).toBe('Bearer realm="stock-market API"');
+      expect(r.headers.get("Content-Type")).toMatch(/^application\/json/);
+      const text = await r.text();
+      expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(/needs a sign-in: send Authorization: Bearer <token>/) });
+      expect(text).not.toMatch(/E2EA|"close"/);
+    });
+
+    it("a wrong token, a token's hash or another scheme is refused with 401 too; even a bad parameter is not looked at first", async () => {
+      const hash = createHash("sha256").update(apiToken).digest("hex");
+      for (const authorization of [`Bearer ${wrongToken}`, `Bearer ${hash}`, `Basic ${Buffer.from(`${editor.username}:${editor.password}`).toString("base64")}`]) {
+        const r = await api("/api/v1/bars/E2EA?adjustment=$where", { Authorization: authorization });
+        expect(r.status, authorization.slice(0, 6)).toBe(401);
+        expect(r.headers.get("WWW-Authenticate")).toMatch(/^Bearer realm="stock-market API", error="invalid_(token|request)"$/);
+        expect(await r.json()).toEqual({ error: expect.any(String) });
+      }
+    });
+
+    it("a configured bearer token reads every route", async () => {
+      for (const path of apiPaths) {
+        const r = await api(path, { Authorization: `Bearer ${apiToken}` });
+        expect(r.status, path).toBe(200);
+        expect(await r.text(), path).toMatch(/E2EA|^date,open/);
+      }
+      const bars = (await (await api("/api/v1/bars/E2EA?from=2000-01-01", { Authorization: `bearer ${apiToken}` })).json()) as { bars: unknown[] };
+      expect(bars.bars.length).toBeGreaterThan(1000);
+    });
+
+    it("a signed-in editor's session reads it too, without a token", async () => {
+      const page = await api("/login");
+      const cookie = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+      const signIn = await fetch(`${server.baseUrl}/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ csrf, username: editor.username, password: editor.password, redirectTo: "/" }),
+      });
+      expect(signIn.status).toBe(302);
+      const session = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const r = await api("/api/v1/corporate-actions/E2EA", { Cookie: session });
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ symbol: "E2EA" });
+    });
+
+    it("the OpenAPI document stays open: it holds no data and says how to authenticate", async () => {
+      const r = await api("/api/v1/openapi.json");
+      expect(r.status).toBe(200);
+      expect((await r.json()) as object).toMatchObject({ openapi: "3.1.0", components: { securitySchemes: { bearerAuth: { scheme: "bearer" } } } });
+    });
+
+    it("no token, right or wrong, appears in the server's output", () => {
+      expect(server.output()).not.toContain(apiToken);
+      expect(server.output()).not.toContain(wrongToken);
+    });
   });
 });

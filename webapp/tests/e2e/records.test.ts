@@ -158,6 +158,27 @@ describe("records: create, validate, edit, conflict, delete, audit, undo, export
     expect(await prices(d).findOne({ symbol: "E2EB", date: toStoredDate(conflictDay) })).toMatchObject({ close: 55 });
   });
 
+  it("the table and the forms show prices as traded, not adjusted for splits or dividends, and say so", async () => {
+    const { page } = b;
+    const split = (inject("actions") as { id: string; date: string }[]).find((a) => a.id === "E2E-SPLIT-FORWARD")!;
+    const before = tradingDaysBetween(addDays(split.date, -10), split.date).at(-2)!;
+    await page.goto(url(`/records?symbol=E2EA&from=${before}&to=${split.date}`));
+    await page.getByText("Prices as traded (not adjusted for splits or dividends).").waitFor();
+    const stored = await prices(d)
+      .find({ symbol: "E2EA", date: { $in: [toStoredDate(before), toStoredDate(split.date)] } })
+      .sort({ date: 1 })
+      .toArray();
+    const shown = async (date: string) => Number((await page.getByTestId(`row-E2EA-${date}`).locator("td").nth(5).innerText()).replace(/,/g, ""));
+    expect([await shown(before), await shown(split.date)]).toEqual(stored.map((r) => r.close));
+    // As traded, the 4-for-1 split is the step the charts take out.
+    expect((await shown(before)) / (await shown(split.date))).toBeGreaterThan(3.5);
+    for (const path of ["/records/new", `/records/E2EA/${before}`]) {
+      await page.goto(url(path));
+      expect(await page.getByTestId("as-traded-note").innerText()).toMatch(/^Prices as traded \(not adjusted for splits or dividends\)\. Enter the values of that day as they traded/);
+    }
+    await expect(page.getByLabel("Close", { exact: true }).inputValue()).resolves.toBe(String(stored[0]!.close));
+  });
+
   it("CSV export holds exactly the rows of the filtered view", async () => {
     const { page } = b;
     const from = days[0]!;

@@ -4,7 +4,9 @@
  * record like the CLI leaves, so every page has something real to show.
  */
 import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
+import { upsertCorporateActions } from "@stock-market/pipeline/db/corporate-actions.server";
 import { upsertPipelineBars } from "@stock-market/pipeline/db/daily-prices.server";
+import type { CorporateAction, SplitAction } from "@stock-market/pipeline/model/corporate-action";
 import type { CleanBar } from "@stock-market/pipeline/transform/bars";
 import { finishRun, startRun } from "@stock-market/pipeline/db/runs.server";
 import { hash32, mulberry32 } from "@stock-market/pipeline/fake-polygon/synthetic";
@@ -43,4 +45,25 @@ export async function seedBars(db: Db, bars: readonly SeedBar[], command = "back
     lakeObjectsRead: 0,
     message: `seeded ${bars.length} bars`,
   });
+}
+
+/**
+ * Turns a continuous (split-adjusted) series into what traded around `split`:
+ * every bar before the execution date in the pre-split share basis (prices
+ * times split_to/split_from, volume divided by it), so the raw history has
+ * the step that the split view must remove.
+ */
+export function asTradedAcross(bars: readonly SeedBar[], split: Pick<SplitAction, "date" | "splitFrom" | "splitTo">): SeedBar[] {
+  const ratio = split.splitTo / split.splitFrom;
+  const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+  return bars.map((b) =>
+    b.date < split.date ? { ...b, open: r4(b.open * ratio), high: r4(b.high * ratio), low: r4(b.low * ratio), close: r4(b.close * ratio), volume: Math.round(b.volume / ratio) } : b,
+  );
+}
+
+/** Writes actions as a daily run would (feed "synthetic"). */
+export async function seedActions(db: Db, actions: readonly CorporateAction[]): Promise<void> {
+  const runId = await startRun(db, { command: "run", args: { seeded: true }, feed: "synthetic", host: "test" });
+  await upsertCorporateActions(db, actions, { feed: "synthetic", runId, lakeObjectOf: (a) => `raw/synthetic/${a.kind === "split" ? "splits" : "dividends"}/date=${a.date}/page-0001.json` });
+  await finishRun(db, runId, { outcome: "success", counts: { rows: actions.length, valid: actions.length, rejected: 0, inserted: actions.length, updated: 0, unchanged: 0, protectedManual: 0 }, apiRequests: 0, lakeObjectsWritten: 0, lakeObjectsRead: 0, message: `seeded ${actions.length} actions` });
 }
