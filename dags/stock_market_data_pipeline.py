@@ -1,8 +1,9 @@
 """
 # stock_market_data_pipeline
 
-Daily US stock bars: the Polygon/Massive API → the raw data lake → MongoDB
-(`stock_market.daily_prices`). Each task runs one command of the
+Daily US stock bars and corporate actions: the Polygon/Massive API → the raw
+data lake → MongoDB (`stock_market.daily_prices`, as traded, and
+`stock_market.corporate_actions`). Each task runs one command of the
 `stock-pipeline` CLI in a container of the pipeline image (`PIPELINE_IMAGE`,
 default `stock-pipeline:latest`); all logic lives in the CLI.
 
@@ -11,6 +12,14 @@ default `stock-pipeline:latest`); all logic lives in the CLI.
 | `extract` (API → lake) | `extract --date D` | `backfill --from F --to T --lake-only` | skipped |
 | `load` (lake → MongoDB) | `load --date D` | `reprocess --from F --to T` | `reprocess --from F --to T` |
 | `check` | `check --date D` (fails unless every ticker has a record) | `status --json` | `status --json` |
+
+**Corporate actions.** The daily `extract` stores, besides the grouped bars
+(requested `adjusted=false`, as traded), the whole market's splits executing
+in the next 30 days and the dividends going ex on the session: 3 requests a
+day (+ pages). `load` loads both; the web app and the read API apply them on
+read. If the bars were stored but the actions could not be fetched, `extract`
+exits 3 (the task retries); a later run also fetches the actions of the
+previous 10 sessions that are missing from the lake.
 
 **Schedule.** Monday to Friday at 06:00 New York time (`CronTriggerTimetable`,
 DST-aware). A run ingests the latest NYSE session completed at its

@@ -72,7 +72,10 @@ def test_a_scheduled_run_loads_the_session_and_a_second_run_changes_nothing(pipe
         assert record["low"] <= min(record["open"], record["close"]) <= max(record["open"], record["close"]) <= record["high"]
         assert record["lakeObject"] == "raw/polygon/grouped/date=2025-06-27/grouped.json"
     assert (pipeline["lake"] / "raw/polygon/grouped/date=2025-06-27/grouped.json").is_file()
-    assert control(pipeline["url"], "stats")["total"] == 1  # one grouped request for the whole market
+    # One request each for the whole market: grouped bars, splits, dividends.
+    assert control(pipeline["url"], "stats")["byRoute"] == {"grouped": 1, "splits": 1, "dividends": 1}
+    assert (pipeline["lake"] / "raw/polygon/splits/date=2025-06-27/page-0001.json").is_file()
+    assert (pipeline["lake"] / "raw/polygon/dividends/date=2025-06-27/page-0001.json").is_file()
     loaded = json.loads(xcom_value(first, "load"))
     assert loaded["outcome"] == "success" and loaded["counts"]["inserted"] == 5
     checked = json.loads(xcom_value(first, "check"))  # check --date: every watched ticker has its record
