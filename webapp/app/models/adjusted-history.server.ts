@@ -5,10 +5,10 @@
  * session, and a dividend needs the close of the session before its ex-date.
  */
 import { listCorporateActions } from "@stock-market/pipeline/db/corporate-actions.server";
-import { getHistory } from "@stock-market/pipeline/db/daily-prices.server";
+import { getPriceHistory, type PricePoint } from "@stock-market/pipeline/db/daily-prices.server";
 import { adjustBars, type Adjustment, type AdjustmentPlan } from "@stock-market/pipeline/model/adjust";
 import type { CorporateAction } from "@stock-market/pipeline/model/corporate-action";
-import { fromStoredDate, type DailyPrice } from "@stock-market/pipeline/model/daily-price";
+import { fromStoredDate } from "@stock-market/pipeline/model/daily-price";
 import type { Db } from "mongodb";
 
 /** One bar on the chosen basis, with what the page needs to know about the record behind it. */
@@ -34,14 +34,14 @@ export interface AdjustedHistory {
 
 /** The live history of `symbol` on `adjustment`; null when it has no live record. */
 export async function loadAdjustedHistory(db: Db, symbol: string, adjustment: Adjustment): Promise<AdjustedHistory | null> {
-  const [history, actions] = await Promise.all([getHistory(db, symbol), listCorporateActions(db, symbol)]);
+  const [history, actions] = await Promise.all([getPriceHistory(db, symbol), listCorporateActions(db, symbol)]);
   if (history.length === 0) return null;
   const asTraded = history.map(toBar);
   const { bars, plan } = adjustBars(asTraded, actions, adjustment, { asOf: asTraded[asTraded.length - 1]!.date });
   return { symbol, adjustment, bars, actions, plan };
 }
 
-function toBar(d: DailyPrice): AdjustedBar {
+function toBar(d: PricePoint): AdjustedBar {
   return {
     date: fromStoredDate(d.date),
     open: d.open,
