@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 if [[ "${1:-}" == "stop" ]]; then
-  node --input-type=module -e 'import { stopEmbeddedMongo } from "./pipeline/dist/services/ferretdb.server.js"; console.log((await stopEmbeddedMongo(".data/ferretdb")) ? "stopped the embedded MongoDB" : "the embedded MongoDB was not running")'
+  node --input-type=module -e 'import { stopEmbeddedMongo } from "./pipeline/dist/services/ferretdb.server.js"; console.log((await stopEmbeddedMongo(".data/ferretdb")) ? "stopped the embedded MongoDB (FerretDB and its PostgreSQL)" : "the embedded MongoDB was not running")'
   exit 0
 fi
 
@@ -31,7 +31,7 @@ cli status
 echo
 echo "Raw responses: ${LAKE_URI:-$ROOT/.data/lake}"
 if [[ -z "${MONGODB_URI:-}" ]]; then
-  echo "MongoDB: the embedded FerretDB server ($(node -e 'console.log(JSON.parse(require("fs").readFileSync(".data/ferretdb/server.json","utf8")).uri)'), data in .data/ferretdb), database ${MONGODB_DB:-stock_market}"
+  echo "MongoDB: the embedded FerretDB server ($(node -e 'console.log(JSON.parse(require("fs").readFileSync(".data/ferretdb/server.json","utf8")).uri)'), data in a PostgreSQL cluster in .data/ferretdb/pg), database ${MONGODB_DB:-stock_market}"
   echo "It keeps running for later commands; stop it with: ./scripts/demo.sh stop"
 fi
 echo "Try: npx stock-pipeline status   |   npx stock-pipeline run --date $latest --json"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local service binaries the tests, the CLI and the demo run instead
 # of mocks, into <repo>/.tools/bin/:
-#   ferretdb-embedded  FerretDB v1.24.2 (SQLite backend), the embedded MongoDB (tools/ferretdb)
+#   ferretdb-embedded  FerretDB v1.24.2, the embedded MongoDB (tools/ferretdb; on PostgreSQL,
+#                      which scripts/ensure-postgres.sh installs, or on SQLite)
 #   fake-gcs-server    fsouza/fake-gcs-server, the Google Cloud Storage emulator
 # Idempotent: a build is skipped when the binary exists and its stamp file
 # (<name>.stamp) holds the hash of the build inputs. Missing tools are built in

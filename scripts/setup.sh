@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a checkout: Node dependencies from the lockfile, the local service
-# binaries (FerretDB, fake-gcs-server) and the compiled pipeline. Idempotent and
+# binaries (FerretDB, fake-gcs-server), PostgreSQL for the embedded MongoDB
+# (Debian's package, installed when missing) and the compiled pipeline. Idempotent and
 # cached: a second run does almost nothing. Used by scripts/test.sh and
 # scripts/demo.sh; safe to run by hand.
 set -euo pipefail
@@ -30,6 +31,7 @@ else
 fi
 
 bash scripts/ensure-tools.sh
+bash scripts/ensure-postgres.sh
 
 say "compiling the pipeline (tsc)…"
 npm run build --workspace pipeline --silent >&2

@@ -143,7 +143,8 @@ describe("the image's files", () => {
     const fake = await startServer(process.execPath, ["--import", "tsx", "src/fake-polygon/main.ts", "--port", "0", "--api-key", apiKey, "--universe-size", "60"], path.join(REPO, "pipeline"));
     let mongoUri = process.env.TEST_MONGODB_URI ?? "";
     if (!mongoUri) {
-      const ferret = await startServer(path.join(REPO, ".tools/bin/ferretdb-embedded"), ["-listen", "127.0.0.1:0", "-data", inImage("ferretdb"), "-log-level", "error"], REPO);
+      // Any MongoDB will do for the image's proof; SQLite needs no PostgreSQL cluster.
+      const ferret = await startServer(path.join(REPO, ".tools/bin/ferretdb-embedded"), ["-listen", "127.0.0.1:0", "-handler", "sqlite", "-data", inImage("ferretdb"), "-log-level", "error"], REPO);
       mongoUri = String(ferret.uri);
     }
     const dbName = `image_content_${randomBytes(4).toString("hex")}`;

@@ -1,5 +1,7 @@
-// Command ferretdb-embedded runs FerretDB (SQLite backend) as the project's
-// embedded MongoDB-compatible server. It exists because a plain `go install`
+// Command ferretdb-embedded runs FerretDB as the project's embedded
+// MongoDB-compatible server, on PostgreSQL (the default: equality filters run
+// in SQL, see docs/decisions/070) or on SQLite (the former default, kept to
+// migrate old data directories and as a benchmark baseline). It exists because a plain `go install`
 // of FerretDB's own cmd panics outside its build system, while the embeddable
 // package works. It listens on loopback only and prints one JSON line with
 // the address it bound (port 0 picks a free port) so that launchers can read it.
@@ -22,18 +24,20 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on (loopback only)")
-	dataDir := flag.String("data", ".data/ferretdb", "directory holding the SQLite databases")
+	dataDir := flag.String("data", ".data/ferretdb", "directory holding the SQLite databases (sqlite handler)")
+	handler := flag.String("handler", "postgresql", "storage backend: postgresql or sqlite")
+	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL (postgresql handler), e.g. postgres://postgres@/ferretdb?host=/socket/dir")
 	stateFile := flag.String("state-file", "", "if set, write the bound address and pid as JSON to this file")
 	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
 	flag.Parse()
 
-	if err := run(*listen, *dataDir, *stateFile, *logLevel); err != nil {
+	if err := run(*listen, *handler, *dataDir, *pgURL, *stateFile, *logLevel); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb-embedded: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, dataDir, stateFile, logLevel string) error {
+func run(listen, handler, dataDir, pgURL, stateFile, logLevel string) error {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return fmt.Errorf("bad -listen %q: %w", listen, err)
@@ -46,9 +50,6 @@ func run(listen, dataDir, stateFile, logLevel string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return fmt.Errorf("cannot create data directory: %w", err)
-	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
@@ -56,12 +57,22 @@ func run(listen, dataDir, stateFile, logLevel string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
-	})
+	config := &ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: listen}, Logger: logger, Handler: handler}
+	switch handler {
+	case "postgresql":
+		if pgURL == "" {
+			return fmt.Errorf("the postgresql handler needs -postgresql-url")
+		}
+		config.PostgreSQLURL = pgURL
+	case "sqlite":
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return fmt.Errorf("cannot create data directory: %w", err)
+		}
+		config.SQLiteURL = "file:" + abs + "/"
+	default:
+		return fmt.Errorf("bad -handler %q: postgresql or sqlite", handler)
+	}
+	f, err := ferretdb.New(config)
 	if err != nil {
 		return err
 	}
@@ -75,7 +86,11 @@ func run(listen, dataDir, stateFile, logLevel string) error {
 		close(done)
 	}()
 
-	info, _ := json.Marshal(map[string]any{"uri": f.MongoDBURI(), "pid": os.Getpid(), "data": abs})
+	state := map[string]any{"uri": f.MongoDBURI(), "pid": os.Getpid(), "data": abs, "handler": handler}
+	if handler == "postgresql" {
+		state["postgresql"] = pgURL // no password in it: trust on a private Unix socket
+	}
+	info, _ := json.Marshal(state)
 	if stateFile != "" {
 		tmp := stateFile + ".tmp"
 		if err := os.WriteFile(tmp, info, 0o644); err != nil {

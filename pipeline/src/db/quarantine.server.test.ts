@@ -102,4 +102,13 @@ describe("quarantine", () => {
     expect(list[0]!.lakeObject).toBe("raw/newest.json");
     expect(list[0]!.quarantinedAt.getTime()).toBeGreaterThanOrEqual(list[1]!.quarantinedAt.getTime());
   });
+
+  it("quarantining the same 120 rows again (a re-run) updates them all and adds none", async () => {
+    const object = "raw/polygon/grouped/date=2024-03-12/grouped.json";
+    const rows: RejectedRow[] = Array.from({ length: 120 }, (_, index) => ({ index, symbol: "BAD", date: "2024-03-12", reasons: ["close (c) is required"], row: { T: "BAD" } }));
+    await quarantineRows(t.db, object, rows, "run-a");
+    await quarantineRows(t.db, object, rows, "run-b");
+    expect(await quarantine().countDocuments({ lakeObject: object })).toBe(120);
+    expect(await quarantine().countDocuments({ lakeObject: object, runId: "run-b" })).toBe(120);
+  });
 });

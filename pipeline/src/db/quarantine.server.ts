@@ -1,5 +1,6 @@
 import { MongoBulkWriteError, type Db } from "mongodb";
 import type { RejectedRow } from "../transform/bars.js";
+import { chunks } from "./batching.server.js";
 import { ensureIndexes } from "./indexes.server.js";
 
 /** A row the pipeline refused, kept with its reasons for a person to look at. */
@@ -60,11 +61,14 @@ export async function quarantineRows(db: Db, lakeObject: string, rows: readonly 
       upsert: true,
     },
   }));
-  try {
-    await db.collection<QuarantinedRow>(QUARANTINE).bulkWrite(ops, { ordered: false });
-  } catch (e) {
-    if (!onlyDuplicateKeys(e)) throw e;
-    await db.collection<QuarantinedRow>(QUARANTINE).bulkWrite(ops, { ordered: false });
+  // A re-run matches every row: at most MAX_UPDATES_PER_COMMAND per command (batching.server.ts).
+  for (const chunk of chunks(ops)) {
+    try {
+      await db.collection<QuarantinedRow>(QUARANTINE).bulkWrite(chunk, { ordered: false });
+    } catch (e) {
+      if (!onlyDuplicateKeys(e)) throw e;
+      await db.collection<QuarantinedRow>(QUARANTINE).bulkWrite(chunk, { ordered: false });
+    }
   }
 }
 

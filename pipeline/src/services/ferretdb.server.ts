@@ -1,11 +1,14 @@
 /**
- * The embedded MongoDB: FerretDB v1.24 on SQLite (tools/ferretdb, built by
- * scripts/ensure-tools.sh into .tools/bin/ferretdb-embedded). Two ways to run it:
- * - startFerretDb: a child of this process, stopped by stop() (tests).
- * - ensureEmbeddedMongo: one detached server per data directory, shared by the
- *   CLI, the demo and the web app, found again through `<dataDir>/server.json`.
- * Two FerretDB processes must never open the same SQLite directory, so starting
- * the shared one is guarded by the exclusive lock file `<dataDir>/start.lock`.
+ * The embedded MongoDB: FerretDB v1.24 (tools/ferretdb, built by
+ * scripts/ensure-tools.sh into .tools/bin/ferretdb-embedded) on a PostgreSQL
+ * cluster in `<dataDir>/pg` (postgres.server.ts; decision 070), or on SQLite
+ * files in `<dataDir>` (the former default: old data and benchmark baselines).
+ * Two ways to run it:
+ * - startFerretDb: a child of this process with its own cluster, both stopped by stop() (tests).
+ * - ensureEmbeddedMongo: one detached server (PostgreSQL + FerretDB) per data
+ *   directory, shared by the CLI, the demo and the web app, found again through
+ *   `<dataDir>/server.json` and the cluster's `postmaster.pid`.
+ * Starting the shared one is guarded by the exclusive lock file `<dataDir>/start.lock`.
  */
 import { spawn } from "node:child_process";
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync } from "node:fs";
@@ -14,6 +17,8 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { MongoClient } from "mongodb";
 import { ConfigError, DatabaseError } from "../errors.js";
+import { isPostgresRunning, postgresPid, startPostgres, stopPostgres } from "./postgres.server.js";
+import { migrateSqliteData, sqliteFiles } from "./sqlite-migration.server.js";
 import {
   captureTail,
   isExecutable,
@@ -42,6 +47,8 @@ interface ServerInfo {
   uri: string;
   pid: number;
 }
+/** Where FerretDB keeps its data: PostgreSQL (the default) or SQLite files. */
+export type FerretBackend = "postgresql" | "sqlite";
 
 const START_TIMEOUT_MS = 30_000;
 const NAME = "the embedded MongoDB (FerretDB)";
@@ -69,8 +76,9 @@ export async function pingMongo(uri: string, timeoutMs = 1_000): Promise<boolean
   }
 }
 
-function ferretArgs(dataDir: string, stateFile?: string, logLevel = "error"): string[] {
-  const args = ["-listen", "127.0.0.1:0", "-data", dataDir, "-log-level", logLevel];
+function ferretArgs(dataDir: string, pgUrl: string | undefined, stateFile?: string, logLevel = "error"): string[] {
+  const backend = pgUrl === undefined ? ["-handler", "sqlite"] : ["-handler", "postgresql", "-postgresql-url", pgUrl];
+  const args = ["-listen", "127.0.0.1:0", "-data", dataDir, ...backend, "-log-level", logLevel];
   return stateFile ? [...args, "-state-file", stateFile] : args;
 }
 
@@ -83,13 +91,24 @@ function parseInfo(text: string | undefined): ServerInfo | undefined {
   }
 }
 
-/** Starts FerretDB as a child of this process; resolves once it answers `ping`. */
-export async function startFerretDb(opts: { dataDir: string; binPath?: string; stateFile?: string; logLevel?: string }): Promise<FerretDbServer> {
+/**
+ * Starts FerretDB as a child of this process, on a PostgreSQL cluster in
+ * `<dataDir>/pg` (started here, stopped with it) unless `backend` is "sqlite";
+ * resolves once it answers `ping`.
+ */
+export async function startFerretDb(opts: { dataDir: string; backend?: FerretBackend; binPath?: string; stateFile?: string; logLevel?: string }): Promise<FerretDbServer> {
   const bin = opts.binPath ?? ferretDbBinPath();
   if (!isExecutable(bin)) throw missingBinary(bin);
   await mkdir(opts.dataDir, { recursive: true });
-  const child = spawn(bin, ferretArgs(opts.dataDir, opts.stateFile, opts.logLevel), { stdio: ["ignore", "pipe", "pipe"] });
-  const unregister = killOnExit(child);
+  const postgres = (opts.backend ?? "postgresql") === "postgresql";
+  const pgUrl = postgres ? (await startPostgres(opts.dataDir)).url : undefined;
+  const stopPg = killPostgresOnExit(opts.dataDir, postgres);
+  const child = spawn(bin, ferretArgs(opts.dataDir, pgUrl, opts.stateFile, opts.logLevel), { stdio: ["ignore", "pipe", "pipe"] });
+  const unregisterChild = killOnExit(child);
+  const unregister = () => {
+    unregisterChild();
+    stopPg.unregister();
+  };
   const stderr = captureTail(child.stderr);
   let firstLine: string | undefined;
   let failure: Error | undefined;
@@ -101,6 +120,7 @@ export async function startFerretDb(opts: { dataDir: string; binPath?: string; s
   const stop = async () => {
     unregister();
     await stopChild(child);
+    if (postgres) await stopPostgres(opts.dataDir);
   };
   try {
     const failed = () => failure;
@@ -115,6 +135,17 @@ export async function startFerretDb(opts: { dataDir: string; binPath?: string; s
   }
 }
 
+/** Asks a test's cluster to shut down (fast) if this process exits without stopping it. */
+function killPostgresOnExit(dataDir: string, postgres: boolean): { unregister(): void } {
+  if (!postgres) return { unregister: () => undefined };
+  const kill = () => {
+    const pid = postgresPid(dataDir);
+    if (pid !== undefined) process.kill(pid, "SIGINT"); // SIGINT: PostgreSQL's fast shutdown
+  };
+  process.once("exit", kill);
+  return { unregister: () => process.off("exit", kill) };
+}
+
 /** The server recorded in `<dataDir>/server.json` if its process is alive (and, where /proc tells, is ours). */
 async function recordedServer(dataDir: string): Promise<ServerInfo | undefined> {
   const info = parseInfo(await readFile(join(dataDir, "server.json"), "utf8").catch(() => undefined));
@@ -125,7 +156,7 @@ async function recordedServer(dataDir: string): Promise<ServerInfo | undefined> 
 }
 
 /** Starts a detached FerretDB that outlives this process; logs to `<dataDir>/ferretdb.log`. */
-async function startDetached(bin: string, dataDir: string): Promise<ServerInfo> {
+async function startDetached(bin: string, dataDir: string, pgUrl: string): Promise<ServerInfo> {
   const stateFile = join(dataDir, "server.json");
   const logPath = join(dataDir, "ferretdb.log");
   await rm(stateFile, { force: true }); // left behind by a killed server
@@ -133,7 +164,7 @@ async function startDetached(bin: string, dataDir: string): Promise<ServerInfo> 
   const logFd = openSync(logPath, "a");
   const child = (() => {
     try {
-      return spawn(bin, ferretArgs(dataDir, stateFile), { detached: true, stdio: ["ignore", logFd, logFd] });
+      return spawn(bin, ferretArgs(dataDir, pgUrl, stateFile), { detached: true, stdio: ["ignore", logFd, logFd] });
     } finally {
       closeSync(logFd);
     }
@@ -159,9 +190,11 @@ async function startDetached(bin: string, dataDir: string): Promise<ServerInfo> 
 }
 
 /**
- * Returns the shared embedded MongoDB of `dataDir`, starting a detached one if none
- * is running. It keeps running after this process exits; stop() only stops a
- * server started by this call.
+ * Returns the shared embedded MongoDB of `dataDir`, starting PostgreSQL and a
+ * detached FerretDB on it if either is not running (a killed one is restarted;
+ * FerretDB too when its PostgreSQL had died, so that it holds no dead
+ * connections). Data of the former SQLite default is migrated first. Both keep
+ * running after this process exits; stop() only stops what this call started.
  */
 export async function ensureEmbeddedMongo(opts: { dataDir: string; log?: (line: string) => void }): Promise<EmbeddedMongo> {
   const log = opts.log ?? (() => undefined);
@@ -169,7 +202,7 @@ export async function ensureEmbeddedMongo(opts: { dataDir: string; log?: (line: 
   await mkdir(dataDir, { recursive: true });
   const reuse = async (): Promise<EmbeddedMongo | undefined> => {
     const info = await recordedServer(dataDir);
-    if (!info) return undefined;
+    if (!info || !isPostgresRunning(dataDir)) return undefined;
     // A live server that was just started may need a moment before it answers.
     if (!(await pingMongo(info.uri, 3_000))) {
       throw new DatabaseError(`${NAME} (pid ${info.pid}) is running on ${dataDir} but does not answer at ${info.uri}: stop it (kill ${info.pid}) and try again`);
@@ -185,20 +218,39 @@ export async function ensureEmbeddedMongo(opts: { dataDir: string; log?: (line: 
     if (startedMeanwhile) return startedMeanwhile;
     const bin = ferretDbBinPath();
     if (!isExecutable(bin)) throw missingBinary(bin);
-    log(`starting ${NAME} on ${dataDir} (log: ${join(dataDir, "ferretdb.log")})`);
-    const info = await startDetached(bin, dataDir);
+    const pgWasRunning = isPostgresRunning(dataDir);
+    const alive = await recordedServer(dataDir);
+    if (alive) {
+      // On a dead PostgreSQL it would hold dead connections; a former SQLite server must let go of its files.
+      log(`${NAME} (pid ${alive.pid}) is running without its PostgreSQL: restarting it`);
+      await stopPid(alive.pid);
+    }
+    if ((await sqliteFiles(dataDir)).length > 0) {
+      await migrateSqliteData({ dataDir, log, start: (backend) => startFerretDb({ dataDir, backend, binPath: bin }) });
+    }
+    const { url } = await startPostgres(dataDir, { log });
+    log(`starting ${NAME} on ${dataDir} (log: ${join(dataDir, "ferretdb.log")}, PostgreSQL's: ${join(dataDir, "postgresql.log")})`);
+    const info = await startDetached(bin, dataDir, url);
     log(`${NAME} is listening at ${info.uri} (pid ${info.pid})`);
-    return { uri: info.uri, startedHere: true, stop: () => stopPid(info.pid) };
+    return {
+      uri: info.uri,
+      startedHere: true,
+      stop: async () => {
+        await stopPid(info.pid);
+        if (!pgWasRunning) await stopPostgres(dataDir);
+      },
+    };
   } finally {
     await release();
   }
 }
 
-/** Stops the shared embedded MongoDB of `dataDir`. Resolves false if none was running. */
+/** Stops the shared embedded MongoDB of `dataDir` and its PostgreSQL. Resolves false if neither was running. */
 export async function stopEmbeddedMongo(dataDir: string): Promise<boolean> {
-  const info = await recordedServer(resolve(dataDir));
-  if (!info) return false;
-  await stopPid(info.pid);
-  await rm(join(resolve(dataDir), "server.json"), { force: true }); // in case it had to be killed
-  return true;
+  const dir = resolve(dataDir);
+  const info = await recordedServer(dir);
+  if (info) await stopPid(info.pid);
+  await rm(join(dir, "server.json"), { force: true }); // in case it had to be killed
+  const pg = await stopPostgres(dir);
+  return info !== undefined || pg;
 }
