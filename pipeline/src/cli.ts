@@ -6,6 +6,7 @@ import { errorMessage, openDatabase, recordAbandonedRuns, withRun, type CommandR
 import { check } from "./commands/check.server.js";
 import { extract, load, run, type DailyArgs } from "./commands/daily.server.js";
 import { formatStatus, statusReport } from "./commands/status.server.js";
+import { rebuildSymbolSummaries } from "./db/symbol-summaries.server.js";
 import { ConfigError, PipelineError } from "./errors.js";
 
 export interface Io {
@@ -30,6 +31,7 @@ interface Parsed {
   overwriteManual: boolean;
   refetch: boolean;
   lakeOnly: boolean;
+  verify: boolean;
 }
 
 /** Runs the CLI and returns its exit code (ARCHITECTURE.md: 0 ok, 2 usage, 3 API, 4 rejects, 1 other). */
@@ -52,7 +54,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   try {
     config = loadConfig(env);
     const tickers = parseTickers(parsed.tickers, config.tickers);
-    if (parsed.command === "status") return await status(config, tickers, parsed.json, io);
+    if (parsed.command === "status") return await status(config, tickers, parsed, io);
     return await runCommand(config, parsed, tickers, io);
   } catch (e) {
     return reportError(e, io, config?.secrets ?? [], parsed.json, parsed.command);
@@ -101,11 +103,17 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
   return exitCode;
 }
 
-async function status(config: Config, tickers: TickerSelection, json: boolean, io: Io): Promise<number> {
+async function status(config: Config, tickers: TickerSelection, { json, verify }: Pick<Parsed, "json" | "verify">, io: Io): Promise<number> {
   const services = await openDatabase(config, io.err);
   try {
     // So that the report never shows as "running" a run whose process is gone.
     await recordAbandonedRuns(services.db, io.err);
+    if (verify) {
+      // The summaries follow every write of ours; a hand-made change to daily_prices needs a re-count.
+      const started = Date.now();
+      const n = await rebuildSymbolSummaries(services.db, tickers === "*" ? undefined : tickers);
+      io.err(`status --verify: re-counted ${n} symbol(s) from daily_prices in ${Date.now() - started} ms`);
+    }
     const report = await statusReport(services.db, tickers);
     io.out(json ? JSON.stringify(report) : formatStatus(report));
     return 0;
@@ -136,7 +144,7 @@ function parseTickers(flag: string | undefined, fallback: TickerSelection): Tick
 
 class HelpShown extends Error {}
 
-const BOOLEAN_FLAGS = ["json", "overwrite-manual", "overwriteManual", "refetch", "lake-only", "lakeOnly"];
+const BOOLEAN_FLAGS = ["json", "overwrite-manual", "overwriteManual", "refetch", "lake-only", "lakeOnly", "verify"];
 
 /** A value for an error message: quoted, and cut short so a hostile argument cannot flood the output. */
 function shown(v: unknown): string {
@@ -201,7 +209,9 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     .command("check", "fail unless every ticker has a record for --date (run after load)", (c) =>
       c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers),
     )
-    .command("status", "coverage per symbol against the trading calendar, gaps, last runs", (c) => c.option("tickers", tickers))
+    .command("status", "coverage per symbol against the trading calendar, gaps, last runs", (c) =>
+      c.option("tickers", tickers).option("verify", { type: "boolean", default: false, describe: "re-count the per-symbol summaries from daily_prices first (after changing it by hand)" }),
+    )
     .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
     .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess, check or status.")
     .strict()
@@ -239,5 +249,6 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     overwriteManual: Boolean(a["overwrite-manual"]),
     refetch: Boolean(a.refetch),
     lakeOnly: Boolean(a["lake-only"]),
+    verify: Boolean(a.verify),
   };
 }

@@ -4,6 +4,7 @@ import { getCachedMongo } from "@stock-market/pipeline/db/client.server";
 import { ensureCorporateActionIndexes } from "@stock-market/pipeline/db/corporate-actions.server";
 import { ensureDailyPriceIndexes, ensureRecordsPageIndexes } from "@stock-market/pipeline/db/daily-prices.server";
 import { ensureRunIndexes } from "@stock-market/pipeline/db/runs.server";
+import { ensureSymbolSummaries } from "@stock-market/pipeline/db/symbol-summaries.server";
 import { ensureEmbeddedMongo } from "@stock-market/pipeline/services/ferretdb.server";
 import type { Db } from "mongodb";
 import { getEnv } from "~/env.server";
@@ -30,6 +31,7 @@ export function getDb(): Promise<Db> {
       await ensureAuditIndexes(db);
       await ensureRunIndexes(db);
       await ensureCorporateActionIndexes(db);
+      await ensureSymbolSummaries(db, (line) => console.log(line));
       return db;
     })();
     p.catch(() => {

@@ -6,6 +6,7 @@ import { asDatabaseError, connectMongo, mongoReason } from "../db/client.server.
 import { ensureCorporateActionIndexes } from "../db/corporate-actions.server.js";
 import { ensureDailyPriceIndexes } from "../db/daily-prices.server.js";
 import { ensureQuarantineIndexes } from "../db/quarantine.server.js";
+import { ensureSymbolSummaries } from "../db/symbol-summaries.server.js";
 import { emptyCounts, ensureRunIndexes, finishRun, heartbeat, HEARTBEAT_MS, markAbandonedRuns, startRun, type RunCounts, type RunOutcome } from "../db/runs.server.js";
 import { DatabaseError, InterruptedError, PipelineError } from "../errors.js";
 import { startFakePolygon } from "../fake-polygon/server.js";
@@ -58,6 +59,7 @@ export async function openDatabase(config: Config, log: (line: string) => void):
     await ensureRunIndexes(db);
     await ensureQuarantineIndexes(db);
     await ensureCorporateActionIndexes(db);
+    await ensureSymbolSummaries(db, log);
   } catch (e) {
     await client.close();
     throw new DatabaseError(`cannot create the indexes in ${config.mongo.dbName}: ${mongoReason(e)}`, { cause: e });

@@ -3,6 +3,7 @@ import type { Db } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { applyManualDelete, ensureDailyPriceIndexes, upsertPipelineBars } from "../db/daily-prices.server.js";
 import { emptyCounts, finishRun, startRun } from "../db/runs.server.js";
+import { ensureSymbolSummaries } from "../db/symbol-summaries.server.js";
 import type { Feed } from "../model/daily-price.js";
 import { testDatabase } from "../test-support/db.js";
 import type { CleanBar } from "../transform/bars.js";
@@ -179,6 +180,8 @@ describe("statusReport: records on the old, split-adjusted basis", () => {
       old("OLDB", "2025-01-07"),
       old("HAND", "2025-01-08", "manual"),
     ]);
+    // A database from before the summaries: start-up builds them (openDatabase does this).
+    await ensureSymbolSummaries(t.db, () => undefined);
     await load(t.db, "polygon", [["NEWC", ["2025-01-10", "2025-01-13"]]]);
   });
 

@@ -1,7 +1,8 @@
 import type { Db } from "mongodb";
 import { latestCompletedSession, nextTradingDay, tradingDaysBetween } from "../calendar/nyse.js";
 import type { TickerSelection } from "../config.server.js";
-import { dailyPrices, datesBySymbol, LIVE, listSymbols, oldBasisRecords, type OldBasisRange } from "../db/daily-prices.server.js";
+import { oldBasisRecords, type OldBasisRange } from "../db/daily-prices.server.js";
+import { getSymbolSummaries, symbolsWithOldBasis } from "../db/symbol-summaries.server.js";
 import { recentRuns } from "../db/runs.server.js";
 import { backfillRefetchCommand } from "./basis.server.js";
 
@@ -37,28 +38,33 @@ export interface StatusReport {
   recentRuns: { id: string; command: string; outcome: string; startedAt: string; durationMs: number | null; message: string | null; error: string | null; apiRequests: number }[];
 }
 
+/** What the report says of the data (no runs): a function of the data version and the day, so readers may cache it. */
+export type CoverageReport = Omit<StatusReport, "recentRuns">;
+
+/**
+ * Coverage per symbol against the NYSE calendar and the gaps, from the
+ * per-symbol summaries (symbol-summaries.server.ts): no scan of the records.
+ */
+export async function coverageReport(db: Db, tickers: TickerSelection, now = new Date()): Promise<CoverageReport> {
+  const latest = latestCompletedSession(now);
+  const summaries = await getSymbolSummaries(db, tickers === "*" ? undefined : tickers);
+  const symbols = tickers === "*" ? [...summaries.values()].filter((s) => s.records > 0).map((s) => s._id).sort() : tickers;
+  const feeds = new Set<string>();
+  const coverage = symbols.map((symbol): SymbolCoverage => {
+    const s = summaries.get(symbol);
+    if (!s || s.records === 0 || s.first === null || s.last === null) return { symbol, records: 0, first: null, last: null, gaps: [], behind: 0 };
+    for (const f of Object.keys(s.feeds)) feeds.add(f);
+    const behind = s.last >= latest ? 0 : tradingDaysBetween(nextTradingDay(s.last), latest).length;
+    return { symbol, records: s.records, first: s.first, last: s.last, gaps: s.gaps, behind };
+  });
+  return { latestCompletedSession: latest, feeds: [...feeds].sort(), symbols: coverage, oldBasis: await oldBasisReport(db) };
+}
+
 /** Coverage per symbol against the NYSE calendar, gaps, and the last runs. */
 export async function statusReport(db: Db, tickers: TickerSelection, now = new Date()): Promise<StatusReport> {
-  const latest = latestCompletedSession(now);
-  const symbols = tickers === "*" ? await listSymbols(db) : tickers;
-  const dates = await datesBySymbol(db, symbols);
-  const coverage = symbols.map((symbol): SymbolCoverage => {
-    const have = dates.get(symbol) ?? [];
-    if (have.length === 0) return { symbol, records: 0, first: null, last: null, gaps: [], behind: 0 };
-    const first = have[0]!;
-    const last = have[have.length - 1]!;
-    const present = new Set(have);
-    const gaps = tradingDaysBetween(first, last).filter((d) => !present.has(d));
-    const behind = last >= latest ? 0 : tradingDaysBetween(nextTradingDay(last), latest).length;
-    return { symbol, records: have.length, first, last, gaps, behind };
-  });
-  const feeds = ((await dailyPrices(db).distinct("feed", LIVE)) as (string | null)[]).filter((f): f is string => !!f).sort();
-  const runs = await recentRuns(db, 5);
+  const [coverage, runs] = await Promise.all([coverageReport(db, tickers, now), recentRuns(db, 5)]);
   return {
-    latestCompletedSession: latest,
-    feeds,
-    symbols: coverage,
-    oldBasis: await oldBasisReport(db),
+    ...coverage,
     recentRuns: runs.map((r) => ({
       id: r._id,
       command: r.command,
@@ -73,7 +79,7 @@ export async function statusReport(db: Db, tickers: TickerSelection, now = new D
 }
 
 async function oldBasisReport(db: Db): Promise<OldBasisReport> {
-  const { pipeline, manual } = await oldBasisRecords(db);
+  const { pipeline, manual } = await oldBasisRecords(db, await symbolsWithOldBasis(db));
   if (pipeline.length === 0) return { symbols: [], command: null, manual };
   const from = pipeline.reduce((m, s) => (s.from < m ? s.from : m), pipeline[0]!.from);
   const to = pipeline.reduce((m, s) => (s.to > m ? s.to : m), pipeline[0]!.to);

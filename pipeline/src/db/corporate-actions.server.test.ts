@@ -76,4 +76,12 @@ describe("corporate actions", () => {
     expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(1);
     expect(await corporateActions(t.db).countDocuments({ apiId: "E-race" })).toBe(1);
   });
+
+  it("corrections of more actions than one write command may carry are all applied", async () => {
+    const many: DividendAction[] = Array.from({ length: 120 }, (_, i) => ({ kind: "dividend", id: `E-many-${i}`, symbol: "MANY", date: "2024-09-03", cashAmount: 0.1 }));
+    expect((await upsertCorporateActions(t.db, many, opts)).inserted).toBe(120);
+    const corrected = many.map((d) => ({ ...d, cashAmount: 0.2 }));
+    expect(await upsertCorporateActions(t.db, corrected, opts)).toEqual({ inserted: 0, updated: 120, unchanged: 0 });
+    expect(await corporateActions(t.db).countDocuments({ symbol: "MANY", cashAmount: 0.2 })).toBe(120);
+  });
 });

@@ -1,7 +1,9 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
 import { fromStoredDate, toStoredDate, type Feed } from "../model/daily-price.js";
 import type { ActionKind, CorporateAction, SplitType } from "../model/corporate-action.js";
+import { chunks } from "./batching.server.js";
 import { ensureIndexes, type IndexDef } from "./indexes.server.js";
+import { withDataWrite } from "./data-version.server.js";
 
 /**
  * The one data-access module for `corporate_actions`: splits and cash
@@ -67,12 +69,18 @@ const keyOf = (kind: string, id: string) => `${kind}\u0000${id}`;
 
 /**
  * Keyed upsert on (kind, API id): one read of the keys' current documents,
- * then one unordered bulk write of the new and the changed ones. A correction
+ * then unordered bulk writes of the changed ones (in chunks: see
+ * batching.server.ts) and of the new ones. A correction
  * of an action (same id, other values) replaces it; an unchanged one costs no
  * write. A concurrent writer inserting the same key first makes our insert
  * fail with E11000; that action then goes round again as an update.
  */
-export async function upsertCorporateActions(db: Db, input: readonly CorporateAction[], opts: ActionUpsertOptions): Promise<ActionUpsertCounts> {
+export function upsertCorporateActions(db: Db, input: readonly CorporateAction[], opts: ActionUpsertOptions): Promise<ActionUpsertCounts> {
+  // Adjusted prices depend on the actions: the data version moves with them (decision 071).
+  return withDataWrite(db, () => upsertActions(db, input, opts));
+}
+
+async function upsertActions(db: Db, input: readonly CorporateAction[], opts: ActionUpsertOptions): Promise<ActionUpsertCounts> {
   const counts: ActionUpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   let pending = [...new Map(input.map((a) => [keyOf(a.kind, a.id), a])).values()];
   for (let pass = 1; pending.length > 0; pass++) {
@@ -85,6 +93,7 @@ export async function upsertCorporateActions(db: Db, input: readonly CorporateAc
     }
     const now = opts.now ?? new Date();
     const ops: AnyBulkWriteOperation<CorporateActionDoc>[] = [];
+    const updates: AnyBulkWriteOperation<CorporateActionDoc>[] = [];
     const inserts: CorporateAction[] = [];
     for (const a of pending) {
       const values = valuesOf(a);
@@ -96,7 +105,7 @@ export async function upsertCorporateActions(db: Db, input: readonly CorporateAc
         counts.unchanged++;
       } else {
         counts.updated++;
-        ops.push({
+        updates.push({
           updateOne: {
             filter: { kind: a.kind, apiId: a.id },
             // Fields the new row lacks must not survive from the old one.
@@ -106,6 +115,7 @@ export async function upsertCorporateActions(db: Db, input: readonly CorporateAc
       }
     }
     pending = [];
+    for (const chunk of chunks(updates)) await corporateActions(db).bulkWrite(chunk, { ordered: false });
     if (ops.length === 0) break;
     try {
       await corporateActions(db).bulkWrite(ops, { ordered: false });

@@ -8,7 +8,6 @@ import {
   applyManualDelete,
   applyManualEdit,
   dailyPrices,
-  datesBySymbol,
   ensureDailyPriceIndexes,
   getDailyPrice,
   getHistory,
@@ -352,16 +351,6 @@ describe("queries hide what a person deleted", () => {
 
   it("listSymbols lists symbols with at least one live record, sorted", async () => {
     expect(await listSymbols(t.db)).toEqual(["AAA", "BBB"]);
-  });
-
-  it("datesBySymbol maps each symbol to its live dates, optionally for some symbols only", async () => {
-    expect(await datesBySymbol(t.db)).toEqual(
-      new Map([
-        ["AAA", ["2025-01-08", "2025-01-10", "2025-01-14"]],
-        ["BBB", ["2025-01-10", "2025-01-14"]],
-      ]),
-    );
-    expect(await datesBySymbol(t.db, ["BBB", "CCC", "ZZZ"])).toEqual(new Map([["BBB", ["2025-01-10", "2025-01-14"]]]));
   });
 
   it("getDailyPrice hides a tombstone unless asked for it", async () => {

@@ -1,7 +1,10 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter, type WithId } from "mongodb";
 import { AS_TRADED, fromStoredDate, sameValues, toStoredDate, type DailyPrice, type Feed, type PriceValues } from "../model/daily-price.js";
 import type { CleanBar } from "../transform/bars.js";
+import type { RecordChange } from "../model/symbol-summary.js";
+import { withDataWrite } from "./data-version.server.js";
 import { ensureIndexes, type IndexDef } from "./indexes.server.js";
+import { applySummaryChanges, countLiveRecords, listSummarizedSymbols, rebuildSymbolSummaries, recordState } from "./symbol-summaries.server.js";
 import { MAX_HELD_UPDATES, withWriteLease } from "./write-lease.server.js";
 
 /**
@@ -19,7 +22,7 @@ export function dailyPrices(db: Db): Collection<DailyPrice> {
 export const DAILY_PRICE_INDEXES: readonly IndexDef[] = [
   { key: { symbol: 1, date: 1 }, options: { name: "symbol_date_unique", unique: true } },
   { key: { date: 1 }, options: { name: "date" } },
-  // Only tombstones carry deletedAt: a sparse index finds them without reading the live records (listSymbols).
+  // Only tombstones carry deletedAt: a sparse index finds them without reading the live records.
   { key: { deletedAt: 1 }, options: { name: "deleted_sparse", sparse: true } },
 ];
 
@@ -55,7 +58,7 @@ export interface UpsertOptions {
   now?: Date;
 }
 
-const VALUE_PROJECTION = { _id: 1, symbol: 1, date: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, vwap: 1, transactions: 1, otc: 1, source: 1, feed: 1, basis: 1 } as const;
+const VALUE_PROJECTION = { _id: 1, symbol: 1, date: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, vwap: 1, transactions: 1, otc: 1, source: 1, feed: 1, basis: 1, deletedAt: 1 } as const;
 type Existing = Pick<WithId<DailyPrice>, keyof typeof VALUE_PROJECTION>;
 
 const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
@@ -76,7 +79,12 @@ const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
  * again against the new state. (Why not `updateOne({upsert: true})` for
  * every bar: docs/decisions/004-keyed-upsert.md.)
  */
-export async function upsertPipelineBars(db: Db, input: readonly CleanBar[], opts: UpsertOptions): Promise<UpsertCounts> {
+export function upsertPipelineBars(db: Db, input: readonly CleanBar[], opts: UpsertOptions): Promise<UpsertCounts> {
+  // Every write bumps the data version and reports its record changes to the summaries (decision 071).
+  return withDataWrite(db, () => upsertBars(db, input, opts));
+}
+
+async function upsertBars(db: Db, input: readonly CleanBar[], opts: UpsertOptions): Promise<UpsertCounts> {
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0, protectedManual: 0 };
   const size = opts.batchSize ?? 1000;
   // Last one wins when a key repeats (grouped and range objects of the same day).
@@ -105,6 +113,9 @@ export async function upsertPipelineBars(db: Db, input: readonly CleanBar[], opt
 
 const PROBE_SIZE = 100;
 
+/** A new pipeline record, as the summaries count it. */
+const inserted = (bar: CleanBar, opts: UpsertOptions): RecordChange => ({ symbol: bar.symbol, before: null, after: { date: bar.date, feed: opts.feed, manual: false } });
+
 /** Unordered inserts; returns the bars whose key already exists (E11000). */
 async function insertNew(db: Db, bars: readonly CleanBar[], opts: UpsertOptions, counts: UpsertCounts): Promise<CleanBar[]> {
   if (bars.length === 0) return [];
@@ -115,12 +126,14 @@ async function insertNew(db: Db, bars: readonly CleanBar[], opts: UpsertOptions,
       { ordered: false },
     );
     counts.inserted += r.insertedCount;
+    await applySummaryChanges(db, bars.map((b) => inserted(b, opts)));
     return [];
   } catch (e) {
     const errors = duplicateKeyErrors(e);
     if (!errors) throw e;
     counts.inserted += bars.length - errors.length;
     const failed = new Set(errors.map((w) => w.index));
+    await applySummaryChanges(db, bars.filter((_, i) => !failed.has(i)).map((b) => inserted(b, opts)));
     return bars.filter((_, i) => failed.has(i));
   }
 }
@@ -176,6 +189,7 @@ async function writeBatch(
   const now = opts.now ?? new Date();
   const inserts: { op: AnyBulkWriteOperation<DailyPrice>; bar: CleanBar }[] = [];
   const updates: AnyBulkWriteOperation<DailyPrice>[] = [];
+  const updated: RecordChange[] = [];
   for (const bar of batch) {
     const old = existing.get(keyOf(bar.symbol, bar.date));
     const values = valuesOf(bar);
@@ -190,6 +204,7 @@ async function writeBatch(
       // Fields the new values lack must go, and so does a person's tombstone when overwriting.
       const unset: Record<string, ""> = { deletedAt: "", updatedBy: "" };
       for (const f of ["vwap", "transactions", "otc"] as const) if (values[f] === undefined) unset[f] = "";
+      updated.push({ symbol: bar.symbol, before: recordState(old), after: { date: bar.date, feed: opts.feed, manual: false } });
       updates.push({
         updateOne: {
           filter: { _id: old._id, ...(opts.overwriteManual ? {} : { source: "pipeline" }) },
@@ -204,6 +219,10 @@ async function writeBatch(
   for (let i = 0; i < updates.length; i += MAX_HELD_UPDATES) {
     const chunk = updates.slice(i, i + MAX_HELD_UPDATES);
     const r = await withWriteLease(db, () => dailyPrices(db).bulkWrite(chunk, { ordered: false }));
+    const changes = updated.slice(i, i + MAX_HELD_UPDATES);
+    // All matched: each went from the state read to ours. Otherwise which did is unknown: recount those symbols.
+    if (r.matchedCount === chunk.length) await applySummaryChanges(db, changes);
+    else await rebuildSymbolSummaries(db, [...new Set(changes.map((c) => c.symbol))]);
     counts.updated += r.modifiedCount;
     counts.unchanged += r.matchedCount - r.modifiedCount;
     // An update whose filter no longer matched (a person's edit in between) leaves the record as it is.
@@ -216,12 +235,15 @@ async function writeBatch(
       { ordered: false },
     );
     counts.inserted += r.insertedCount;
+    await applySummaryChanges(db, inserts.map((i) => inserted(i.bar, opts)));
     return [];
   } catch (e) {
     const errors = duplicateKeyErrors(e);
-    if (!errors || !mayRetry || !(e instanceof MongoBulkWriteError)) throw e;
+    if (!errors || !(e instanceof MongoBulkWriteError)) throw e;
     counts.inserted += e.result.insertedCount;
     const failed = new Set(errors.map((w) => w.index));
+    await applySummaryChanges(db, inserts.filter((_, i) => !failed.has(i)).map((i) => inserted(i.bar, opts)));
+    if (!mayRetry) throw e;
     return inserts.filter((_, i) => failed.has(i)).map((i) => i.bar);
   }
 }
@@ -263,38 +285,9 @@ export function getPriceHistory(db: Db, symbol: string): Promise<PricePoint[]> {
   return dailyPrices(db).find({ symbol, ...LIVE }, { projection: PRICE_POINT }).sort({ date: 1 }).toArray() as Promise<PricePoint[]>;
 }
 
-/**
- * Distinct symbols that have live records, sorted. A `distinct` filtered on
- * LIVE would read every document (no index holds "not deleted"); instead the
- * unfiltered `distinct` is answered from the (symbol, date) index on MongoDB,
- * and only the symbols that have tombstones (the sparse deletedAt index) are
- * checked for a live record left. On FerretDB each of these is a scan either way.
- */
-export async function listSymbols(db: Db): Promise<string[]> {
-  const [all, withTombstones] = await Promise.all([
-    dailyPrices(db).distinct("symbol") as Promise<string[]>,
-    dailyPrices(db).distinct("symbol", { deletedAt: { $exists: true } }) as Promise<string[]>,
-  ]);
-  let gone = new Set<string>();
-  if (withTombstones.length > 0) {
-    const stillLive = new Set((await dailyPrices(db).distinct("symbol", { symbol: { $in: withTombstones }, ...LIVE })) as string[]);
-    gone = new Set(withTombstones.filter((s) => !stillLive.has(s)));
-  }
-  return all.filter((s) => !gone.has(s)).sort();
-}
-
-/** Live records per symbol with their dates, for coverage reports. */
-export async function datesBySymbol(db: Db, symbols?: readonly string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  const cursor = dailyPrices(db)
-    .find({ ...(symbols ? { symbol: { $in: [...symbols] } } : {}), ...LIVE }, { projection: { _id: 0, symbol: 1, date: 1 } })
-    .sort({ symbol: 1, date: 1 });
-  for await (const d of cursor) {
-    let list = out.get(d.symbol);
-    if (!list) out.set(d.symbol, (list = []));
-    list.push(fromStoredDate(d.date));
-  }
-  return out;
+/** Distinct symbols that have live records, sorted: from their summaries, never a scan of the records. */
+export function listSymbols(db: Db): Promise<string[]> {
+  return listSummarizedSymbols(db);
 }
 
 /** Live records of one symbol stored before the switch to as-traded prices (no `basis`). */
@@ -312,10 +305,12 @@ export interface OldBasisRange {
  * edited by hand before the switch, which a person checks (the pipeline
  * never rewrites them unasked). Tombstones are left out: nobody reads them.
  */
-export async function oldBasisRecords(db: Db): Promise<{ pipeline: OldBasisRange[]; manual: OldBasisRange[] }> {
-  // No index can hold "field missing", and FerretDB has no $min/$max in $group: one projected pass, summed here.
+export async function oldBasisRecords(db: Db, symbols?: readonly string[]): Promise<{ pipeline: OldBasisRange[]; manual: OldBasisRange[] }> {
+  // No index can hold "field missing", and FerretDB has no $min/$max in $group: one projected pass, summed here,
+  // over only the symbols the caller knows to have some (their summaries count them).
   const groups = { pipeline: new Map<string, OldBasisRange>(), manual: new Map<string, OldBasisRange>() };
-  const cursor = dailyPrices(db).find({ basis: { $exists: false }, ...LIVE }, { projection: { _id: 0, symbol: 1, date: 1, source: 1 } });
+  if (symbols?.length === 0) return { pipeline: [], manual: [] };
+  const cursor = dailyPrices(db).find({ ...(symbols ? { symbol: { $in: [...symbols] } } : {}), basis: { $exists: false }, ...LIVE }, { projection: { _id: 0, symbol: 1, date: 1, source: 1 } });
   for await (const d of cursor) {
     const date = fromStoredDate(d.date);
     const group = d.source === "manual" ? groups.manual : groups.pipeline;
@@ -333,19 +328,36 @@ export async function oldBasisRecords(db: Db): Promise<{ pipeline: OldBasisRange
 
 /** A person's edit: marks the record manual so the pipeline leaves it alone. */
 export async function applyManualEdit(db: Db, symbol: string, date: string, values: PriceValues, by: string): Promise<boolean> {
-  const r = await withWriteLease(db, () =>
-    dailyPrices(db).updateOne({ symbol, date: toStoredDate(date), ...LIVE }, { $set: { ...values, source: "manual", basis: AS_TRADED, updatedAt: new Date(), updatedBy: by } }),
+  const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: new Date(), updatedBy: by };
+  return manualWrite(db, symbol, () =>
+    withWriteLease(db, () => dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), ...LIVE }, { $set: set }, { returnDocument: "before" })),
+    (before) => ({ ...before, ...set }),
   );
-  return r.matchedCount === 1;
+}
+
+/** One person's write of one record between the data-version bumps, its change reported to the summary. */
+async function manualWrite(db: Db, symbol: string, write: () => Promise<DailyPrice | null>, after: (before: DailyPrice) => DailyPrice): Promise<boolean> {
+  return withDataWrite(db, async () => {
+    const before = await write();
+    if (before) await applySummaryChanges(db, [{ symbol, before: recordState(before), after: recordState(after(before)) }]);
+    return before !== null;
+  });
+}
+
+/** Reports a person's write (ManualWriteResult) to the summary. */
+async function summarized(db: Db, symbol: string, r: ManualWriteResult): Promise<ManualWriteResult> {
+  if (r.ok) await applySummaryChanges(db, [{ symbol, before: recordState(r.before), after: recordState(r.after) }]);
+  return r;
 }
 
 /** A person's delete: a tombstone, so a later pipeline run does not resurrect the record. */
 export async function applyManualDelete(db: Db, symbol: string, date: string, by: string): Promise<boolean> {
   const now = new Date();
-  const r = await withWriteLease(db, () =>
-    dailyPrices(db).updateOne({ symbol, date: toStoredDate(date), ...LIVE }, { $set: { source: "manual", deletedAt: now, updatedAt: now, updatedBy: by } }),
+  const set = { source: "manual" as const, deletedAt: now, updatedAt: now, updatedBy: by };
+  return manualWrite(db, symbol, () =>
+    withWriteLease(db, () => dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), ...LIVE }, { $set: set }, { returnDocument: "before" })),
+    (before) => ({ ...before, ...set }),
   );
-  return r.matchedCount === 1;
 }
 
 // --- Verbs for the web app: the records page, and a person's create/edit/delete
@@ -400,7 +412,10 @@ export async function ensureRecordsPageIndexes(db: Db): Promise<void> {
   await ensureIndexes(dailyPrices(db), [{ key: { date: 1, symbol: 1 }, options: { name: "date_symbol" } }]);
 }
 
-/** One page of live records and the number of matches (countDocuments, not $facet). */
+/**
+ * One page of live records and the number of matches: from the summaries when
+ * only a symbol (or nothing) filters, else countDocuments (not $facet).
+ */
 export async function findDailyPricesPage(
   db: Db,
   q: DailyPriceQuery,
@@ -409,7 +424,7 @@ export async function findDailyPricesPage(
   const filter = dailyPriceFilter(q);
   const [rows, total] = await Promise.all([
     dailyPrices(db).find(filter).sort(dailyPriceSort(page)).skip(page.skip).limit(page.limit).toArray(),
-    dailyPrices(db).countDocuments(filter),
+    q.from || q.to || q.source ? dailyPrices(db).countDocuments(filter) : countLiveRecords(db, q.symbol),
   ]);
   return { rows, total };
 }
@@ -443,7 +458,11 @@ async function refused(db: Db, symbol: string, date: string): Promise<ManualWrit
  * never a second row (the unique index decides); a key a person deleted
  * before (a tombstone) is brought back with the new values.
  */
-export async function insertManualPrice(db: Db, symbol: string, date: string, values: PriceValues, by: string, now = new Date()): Promise<ManualWriteResult> {
+export function insertManualPrice(db: Db, symbol: string, date: string, values: PriceValues, by: string, now = new Date()): Promise<ManualWriteResult> {
+  return withDataWrite(db, async () => summarized(db, symbol, await insertManual(db, symbol, date, values, by, now)));
+}
+
+async function insertManual(db: Db, symbol: string, date: string, values: PriceValues, by: string, now: Date): Promise<ManualWriteResult> {
   const doc: DailyPrice = { symbol, date: toStoredDate(date), ...values, source: "manual", basis: AS_TRADED, ingestedAt: now, updatedAt: now, updatedBy: by };
   try {
     await dailyPrices(db).insertOne({ ...doc });
@@ -463,14 +482,14 @@ export async function insertManualPrice(db: Db, symbol: string, date: string, va
     return { ok: true, before, after };
   }
   const current = await getDailyPrice(db, symbol, date);
-  return current ? { ok: false, reason: "duplicate", current } : insertManualPrice(db, symbol, date, values, by, now);
+  return current ? { ok: false, reason: "duplicate", current } : insertManual(db, symbol, date, values, by, now);
 }
 
 /**
  * A person edits a record they saw at `seenUpdatedAt`. Refused as a conflict
  * when it changed since (another person, or a pipeline run), so no update is lost.
  */
-export async function editManualPrice(
+export function editManualPrice(
   db: Db,
   symbol: string,
   date: string,
@@ -480,19 +499,23 @@ export async function editManualPrice(
   now = new Date(),
 ): Promise<ManualWriteResult> {
   const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: now, updatedBy: by };
-  const before = await withWriteLease(db, () =>
-    dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE }, { $set: set }, { returnDocument: "before" }),
-  );
-  return before ? { ok: true, before, after: { ...before, ...set } } : refused(db, symbol, date);
+  return withDataWrite(db, async () => {
+    const before = await withWriteLease(db, () =>
+      dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE }, { $set: set }, { returnDocument: "before" }),
+    );
+    return summarized(db, symbol, before ? { ok: true, before, after: { ...before, ...set } } : await refused(db, symbol, date));
+  });
 }
 
 /** A person deletes a record they saw at `seenUpdatedAt`: a tombstone, refused when it changed since. */
-export async function deleteManualPrice(db: Db, symbol: string, date: string, by: string, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
+export function deleteManualPrice(db: Db, symbol: string, date: string, by: string, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
   const set = { source: "manual" as const, deletedAt: now, updatedAt: now, updatedBy: by };
-  const before = await withWriteLease(db, () =>
-    dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE }, { $set: set }, { returnDocument: "before" }),
-  );
-  return before ? { ok: true, before, after: { ...before, ...set } } : refused(db, symbol, date);
+  return withDataWrite(db, async () => {
+    const before = await withWriteLease(db, () =>
+      dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt, ...LIVE }, { $set: set }, { returnDocument: "before" }),
+    );
+    return summarized(db, symbol, before ? { ok: true, before, after: { ...before, ...set } } : await refused(db, symbol, date));
+  });
 }
 
 /**
@@ -501,7 +524,7 @@ export async function deleteManualPrice(db: Db, symbol: string, date: string, by
  * stamped `updatedAt: now`. Only if the stored document is still the one
  * last seen at `seenUpdatedAt`; otherwise a conflict with what is stored.
  */
-export async function restoreDailyPrice(
+export function restoreDailyPrice(
   db: Db,
   symbol: string,
   date: string,
@@ -509,6 +532,10 @@ export async function restoreDailyPrice(
   seenUpdatedAt: Date,
   now = new Date(),
 ): Promise<ManualWriteResult> {
+  return withDataWrite(db, async () => summarized(db, symbol, await restore(db, symbol, date, state, seenUpdatedAt, now)));
+}
+
+async function restore(db: Db, symbol: string, date: string, state: DailyPrice | null, seenUpdatedAt: Date, now: Date): Promise<ManualWriteResult> {
   const filter = { symbol, date: toStoredDate(date), updatedAt: seenUpdatedAt };
   const done = await withWriteLease(db, async (): Promise<ManualWriteResult | undefined> => {
     const before = await dailyPrices(db).findOne(filter);

@@ -8,8 +8,9 @@ import { listCorporateActions } from "@stock-market/pipeline/db/corporate-action
 import { getPriceHistory, type PricePoint } from "@stock-market/pipeline/db/daily-prices.server";
 import { adjustBars, type Adjustment, type AdjustmentPlan } from "@stock-market/pipeline/model/adjust";
 import type { CorporateAction } from "@stock-market/pipeline/model/corporate-action";
-import { fromStoredDate } from "@stock-market/pipeline/model/daily-price";
+import { fromStoredDate, isValidSymbol } from "@stock-market/pipeline/model/daily-price";
 import type { Db } from "mongodb";
+import { cachedRead } from "~/read-cache.server";
 
 /** One bar on the chosen basis, with what the page needs to know about the record behind it. */
 export interface AdjustedBar {
@@ -32,8 +33,14 @@ export interface AdjustedHistory {
   plan: AdjustmentPlan;
 }
 
-/** The live history of `symbol` on `adjustment`; null when it has no live record. */
+/** The live history of `symbol` on `adjustment`; null when it has no live record. Cached per data version: read-only. */
 export async function loadAdjustedHistory(db: Db, symbol: string, adjustment: Adjustment): Promise<AdjustedHistory | null> {
+  // Not a ticker (a URL's junk, a NUL that PostgreSQL refuses in a filter): there is nothing to read.
+  if (!isValidSymbol(symbol)) return null;
+  return cachedRead(db, `history\u0000${symbol}\u0000${adjustment}`, () => readAdjustedHistory(db, symbol, adjustment), (h) => h?.bars.length ?? 1);
+}
+
+async function readAdjustedHistory(db: Db, symbol: string, adjustment: Adjustment): Promise<AdjustedHistory | null> {
   const [history, actions] = await Promise.all([getPriceHistory(db, symbol), listCorporateActions(db, symbol)]);
   if (history.length === 0) return null;
   const asTraded = history.map(toBar);

@@ -1,8 +1,10 @@
-import { statusReport } from "@stock-market/pipeline/commands/status.server";
+import { latestCompletedSession } from "@stock-market/pipeline/calendar/nyse";
+import { coverageReport } from "@stock-market/pipeline/commands/status.server";
 import { listSourcedActionsFor, type SourcedAction } from "@stock-market/pipeline/db/corporate-actions.server";
 import { recentRuns } from "@stock-market/pipeline/db/runs.server";
 import { describeDividend, describeSplit } from "@stock-market/pipeline/model/corporate-action";
 import type { Db } from "mongodb";
+import { cachedRead } from "~/read-cache.server";
 
 /** The most actions listed per symbol: a long-listed dividend payer would otherwise fill the page. */
 export const ACTIONS_PER_SYMBOL = 20;
@@ -18,11 +20,21 @@ export interface HealthAction {
   lakeObject: string;
 }
 
-/** Coverage per symbol against the NYSE calendar (the CLI's `status`), each symbol's corporate actions, and the recent runs with their counts. */
+/**
+ * Coverage per symbol against the NYSE calendar (the CLI's `status`), each
+ * symbol's corporate actions, and the recent runs with their counts. The
+ * coverage and actions are cached per data version and session day; the
+ * runs (which no data write moves) are read on every request.
+ */
 export async function dataHealth(db: Db, now = new Date()) {
   const [[report, actions], runs] = await Promise.all([
-    // One query over corporate_actions for every symbol, once the symbols are known.
-    statusReport(db, "*", now).then(async (r) => [r, await listSourcedActionsFor(db, r.symbols.map((s) => s.symbol))] as const),
+    cachedRead(
+      db,
+      `health\u0000${latestCompletedSession(now)}`,
+      // One query over corporate_actions for every symbol, once the symbols are known.
+      () => coverageReport(db, "*", now).then(async (r) => [r, await listSourcedActionsFor(db, r.symbols.map((s) => s.symbol))] as const),
+      ([r]) => r.symbols.length,
+    ),
     recentRuns(db, 20),
   ]);
   const lastSuccess = runs.find((r) => r.outcome === "success" || r.outcome === "rejected-records" || r.outcome === "market-closed");

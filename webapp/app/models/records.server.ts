@@ -18,6 +18,7 @@ import {
 import { fromStoredDate, type DailyPrice, type PriceValues } from "@stock-market/pipeline/model/daily-price";
 import type { Db } from "mongodb";
 import type { RecordsQuery } from "~/lib/records-query";
+import { cachedRead } from "~/read-cache.server";
 
 /** A record as the browser gets it (plain JSON). */
 export interface RecordRow {
@@ -60,7 +61,12 @@ export function toDbQuery(q: RecordsQuery): DailyPriceQuery {
   return { symbol: q.symbol, from: q.from, to: q.to, source: q.source };
 }
 
-export async function recordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
+/** One page of the records table; cached per data version and query (read-only). */
+export function recordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
+  return cachedRead(db, `records\u0000${JSON.stringify([q.symbol, q.from, q.to, q.source, q.sort, q.dir, q.page, q.size])}`, () => readRecordsPage(db, q), (p) => p.rows.length);
+}
+
+async function readRecordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
   const { rows, total } = await findDailyPricesPage(db, toDbQuery(q), {
     sort: q.sort,
     dir: q.dir === "asc" ? 1 : -1,
