@@ -6,20 +6,14 @@
  */
 import { listCorporateActions } from "@stock-market/pipeline/db/corporate-actions.server";
 import { getPriceHistory, type PricePoint } from "@stock-market/pipeline/db/daily-prices.server";
-import { adjustBars, type Adjustment, type AdjustmentPlan } from "@stock-market/pipeline/model/adjust";
+import { adjustBars, type Adjustment, type AdjustmentPlan, type OhlcvBar } from "@stock-market/pipeline/model/adjust";
 import type { CorporateAction } from "@stock-market/pipeline/model/corporate-action";
 import { fromStoredDate, isValidSymbol } from "@stock-market/pipeline/model/daily-price";
 import type { Db } from "mongodb";
 import { cachedRead } from "~/read-cache.server";
 
 /** One bar on the chosen basis, with what the page needs to know about the record behind it. */
-export interface AdjustedBar {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
+export interface AdjustedBar extends OhlcvBar {
   manual: boolean;
   synthetic: boolean;
 }

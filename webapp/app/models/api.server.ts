@@ -5,20 +5,15 @@
  */
 import { listCorporateActions } from "@stock-market/pipeline/db/corporate-actions.server";
 import type { Adjustment, AdjustmentPlan } from "@stock-market/pipeline/model/adjust";
+import type { OhlcvBar } from "@stock-market/pipeline/model/adjust";
 import type { CorporateAction, DividendAction, SplitAction } from "@stock-market/pipeline/model/corporate-action";
 import type { Db } from "mongodb";
 import { csvLine } from "~/lib/csv";
 import type { BarsQuery } from "~/lib/api-params";
 import { loadAdjustedHistory } from "~/models/adjusted-history.server";
 
-export interface ApiBar {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** The contract's bar: exactly these fields, in this order (no vwap: it is not part of the API). */
+export type ApiBar = Required<Omit<OhlcvBar, "vwap">>;
 
 export interface BarsPayload {
   symbol: string;
