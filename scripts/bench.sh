@@ -4,6 +4,8 @@
 # production build when it is missing or stale, then runs
 #   1. pipeline/bench/run.ts: loading, API requests per job, memory -> bench-results/pipeline.json
 #   2. webapp/bench/run.ts: chart and records loaders split into server and our time, chart JS -> webapp.json
+#   3. webapp/bench/pages.ts: every page's round trip, warm and cold, on our default beside FerretDB on SQLite
+#      with the same data, then 100 tickers × 10 years on our default -> pages.json
 # (each starts its own FerretDB) and prints ONE table of every figure
 # (webapp/bench/table.ts, including the last soak's figures when
 # bench-results/soak.json exists) on stdout, writing bench-results/all.json.
@@ -19,6 +21,7 @@ cd "$ROOT"
 quick="${BENCH_QUICK:-0}"
 pipeline_args=()
 webapp_args=()
+pages_args=()
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
@@ -36,6 +39,7 @@ if [[ "$quick" == "1" ]]; then
   export BENCH_QUICK=1
   # After the caller's options: both benches take the first occurrence of an option.
   pipeline_args+=(--runs 2 --grow-days 1)
+  pages_args+=(--quick)
 fi
 
 bash scripts/setup.sh
@@ -45,5 +49,7 @@ echo "== pipeline benchmark (its table and progress on stderr)" >&2
 (cd pipeline && npx tsx bench/run.ts "${pipeline_args[@]}") >&2
 echo "== web app benchmark (its table and progress on stderr)" >&2
 (cd webapp && npx tsx bench/run.ts "${webapp_args[@]}") >&2
+echo "== page round trips, our default beside FerretDB on SQLite (progress on stderr)" >&2
+(cd webapp && npx tsx bench/pages.ts "${pages_args[@]}") >&2
 echo "== all figures" >&2
 cd webapp && exec npx tsx bench/table.ts

@@ -15,7 +15,9 @@ import { withDataWrite } from "@stock-market/pipeline/db/data-version.server";
 import { startFerretDb } from "@stock-market/pipeline/services/ferretdb.server";
 import { MongoClient, type Db } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { markAuditUndone, recordAudit } from "@stock-market/pipeline/db/audit.server";
 import { loadAdjustedHistory } from "~/models/adjusted-history.server";
+import { auditPage } from "~/models/audit.server";
 import { symbolsInDb } from "~/models/symbols.server";
 import { cachedRead, clearReadCache, MAX_ENTRIES, readCacheSize } from "~/read-cache.server";
 
@@ -96,6 +98,16 @@ describe("the read cache", () => {
     const split = { kind: "split" as const, id: "S-VIS", symbol: "VIS", date: "2024-02-05", splitFrom: 1, splitTo: 2, adjustmentType: "forward_split" as const };
     await upsertCorporateActions(writeDb, [split], { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" });
     expect((await loadAdjustedHistory(readDb, "VIS", "split"))?.actions.map((a) => a.id)).toEqual(["S-VIS"]);
+  });
+
+  it("a new audit entry and an undo mark are on the very next audit page", async () => {
+    const page = async () => (await auditPage(readDb, { page: 1 })).rows.map((r) => `${r.symbol} ${r.action}${r.undoneBy ? " undone" : ""}`);
+    const before = await page();
+    const entry = await recordAudit(writeDb, { at: new Date(), by: "p", action: "update", symbol: "AUD", date: "2024-02-01", before: null, after: null });
+    expect(await page()).toEqual(["AUD update", ...before]);
+    const undo = await recordAudit(writeDb, { at: new Date(), by: "p", action: "undo", symbol: "AUD", date: "2024-02-01", before: null, after: null, undoOf: entry._id });
+    await markAuditUndone(writeDb, entry._id, undo._id);
+    expect((await page()).slice(0, 2)).toEqual(["AUD undo", "AUD update undone"]);
   });
 
   it("a result read while a write is in flight is not kept", async () => {

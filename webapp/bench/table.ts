@@ -13,6 +13,8 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult as PipelineResult } from "../../pipeline/bench/report";
+import type { PagesBenchResult } from "./pages";
+import { pagesRows } from "./pages-report";
 import { queryNotes, webappRows, type WebappBenchResult } from "./report";
 import { soakRows, type SoakResult } from "./soak-report";
 import { fmtInt, fmtMs, renderTable, type Line } from "./table-format";
@@ -104,10 +106,12 @@ async function main(): Promise<void> {
   const pipeline = read<PipelineResult>("pipeline.json");
   const webapp = read<WebappBenchResult>("webapp.json");
   const soak = read<SoakResult>("soak.json");
+  const pages = read<PagesBenchResult>("pages.json");
   if (!pipeline && !webapp) throw new Error(`no results in ${RESULTS}: run \`npm run bench\` first`);
   const lines: Line[] = [
     ...(pipeline ? pipelineRows(pipeline) : [{ section: "Pipeline: no bench-results/pipeline.json" }]),
     ...(webapp ? webappRows(webapp) : [{ section: "Web app: no bench-results/webapp.json" }]),
+    ...(pages ? pagesRows(pages) : [{ section: "Pages: no bench-results/pages.json" }]),
     ...(soak ? soakRows(soak) : [{ section: "Soak: not run (npm run soak writes bench-results/soak.json)" }]),
   ];
   const machine = pipeline?.machine ?? webapp?.machine;
@@ -126,6 +130,7 @@ async function main(): Promise<void> {
     parts: {
       pipeline: pipeline ? { generatedAt: pipeline.generatedAt, file: "pipeline.json" } : null,
       webapp: webapp ? { generatedAt: webapp.generatedAt, file: "webapp.json" } : null,
+      pages: pages ? { generatedAt: pages.generatedAt, file: "pages.json" } : null,
       soak: soak ? { generatedAt: soak.generatedAt, file: "soak.json" } : null,
     },
     rows: lines,

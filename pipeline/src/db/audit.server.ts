@@ -1,5 +1,6 @@
 import { ObjectId, type Db, type Filter } from "mongodb";
 import type { DailyPrice } from "../model/daily-price.js";
+import { withDataWrite } from "./data-version.server.js";
 import { ensureIndexes } from "./indexes.server.js";
 
 /**
@@ -42,10 +43,10 @@ export async function ensureAuditIndexes(db: Db): Promise<void> {
   ]);
 }
 
-/** Appends one entry; returns it with its id. */
+/** Appends one entry; returns it with its id. Moves the data version: the audit page is served from the read cache. */
 export async function recordAudit(db: Db, entry: Omit<AuditEntry, "_id">): Promise<AuditEntry> {
   const doc: AuditEntry = { _id: new ObjectId(), ...entry };
-  await auditLog(db).insertOne(doc);
+  await withDataWrite(db, () => auditLog(db).insertOne(doc));
   return doc;
 }
 
@@ -72,6 +73,6 @@ export function getAuditEntry(db: Db, id: string): Promise<AuditEntry | null> {
 
 /** Marks an entry undone by `undoId`; false when it already was. */
 export async function markAuditUndone(db: Db, id: ObjectId, undoId: ObjectId, at = new Date()): Promise<boolean> {
-  const r = await auditLog(db).updateOne({ _id: id, undoneBy: { $exists: false } }, { $set: { undoneBy: undoId, undoneAt: at } });
+  const r = await withDataWrite(db, () => auditLog(db).updateOne({ _id: id, undoneBy: { $exists: false } }, { $set: { undoneBy: undoId, undoneAt: at } }));
   return r.modifiedCount === 1;
 }

@@ -4,6 +4,7 @@ import type { CleanBar } from "../transform/bars.js";
 import type { RecordChange } from "../model/symbol-summary.js";
 import { withDataWrite } from "./data-version.server.js";
 import { ensureIndexes, type IndexDef } from "./indexes.server.js";
+import { findPageByDate } from "./records-by-date.server.js";
 import { applySummaryChanges, countLiveRecords, listSummarizedSymbols, rebuildSymbolSummaries, recordState } from "./symbol-summaries.server.js";
 import { MAX_HELD_UPDATES, withWriteLease } from "./write-lease.server.js";
 
@@ -94,11 +95,19 @@ async function upsertBars(db: Db, input: readonly CleanBar[], opts: UpsertOption
   // load from a re-run; keys that already exist come back as E11000 and take the
   // compare path below, which is also where hand-edited records stay protected.
   const probe = unique.slice(0, Math.min(PROBE_SIZE, size));
-  let pending = await insertNew(db, probe, opts, counts);
-  if (pending.length === 0) {
-    for (let i = probe.length; i < unique.length; i += size) pending.push(...(await insertNew(db, unique.slice(i, i + size), opts, counts)));
-  } else {
-    pending.push(...unique.slice(probe.length));
+  const added: CleanBar[] = [];
+  let pending: CleanBar[];
+  try {
+    pending = await insertNew(db, probe, opts, counts, added);
+    if (pending.length === 0) {
+      for (let i = probe.length; i < unique.length; i += size) pending.push(...(await insertNew(db, unique.slice(i, i + size), opts, counts, added)));
+    } else {
+      pending.push(...unique.slice(probe.length));
+    }
+  } finally {
+    // One summary write for all the inserts, not one per batch (a whole-market day touches every
+    // summary bucket, and each batch would read and rewrite them all), and also when a later batch failed.
+    await applySummaryChanges(db, added.map((b) => inserted(b, opts)));
   }
   for (let pass = 1; pending.length > 0; pass++) {
     const existing = await readExisting(db, pending);
@@ -116,8 +125,8 @@ const PROBE_SIZE = 100;
 /** A new pipeline record, as the summaries count it. */
 const inserted = (bar: CleanBar, opts: UpsertOptions): RecordChange => ({ symbol: bar.symbol, before: null, after: { date: bar.date, feed: opts.feed, manual: false } });
 
-/** Unordered inserts; returns the bars whose key already exists (E11000). */
-async function insertNew(db: Db, bars: readonly CleanBar[], opts: UpsertOptions, counts: UpsertCounts): Promise<CleanBar[]> {
+/** Unordered inserts; adds the inserted bars to `added`, returns the bars whose key already exists (E11000). */
+async function insertNew(db: Db, bars: readonly CleanBar[], opts: UpsertOptions, counts: UpsertCounts, added: CleanBar[]): Promise<CleanBar[]> {
   if (bars.length === 0) return [];
   const now = opts.now ?? new Date();
   try {
@@ -126,14 +135,14 @@ async function insertNew(db: Db, bars: readonly CleanBar[], opts: UpsertOptions,
       { ordered: false },
     );
     counts.inserted += r.insertedCount;
-    await applySummaryChanges(db, bars.map((b) => inserted(b, opts)));
+    added.push(...bars);
     return [];
   } catch (e) {
     const errors = duplicateKeyErrors(e);
     if (!errors) throw e;
     counts.inserted += bars.length - errors.length;
     const failed = new Set(errors.map((w) => w.index));
-    await applySummaryChanges(db, bars.filter((_, i) => !failed.has(i)).map((b) => inserted(b, opts)));
+    added.push(...bars.filter((_, i) => !failed.has(i)));
     return bars.filter((_, i) => failed.has(i));
   }
 }
@@ -168,7 +177,7 @@ async function readExisting(db: Db, bars: readonly CleanBar[]): Promise<Map<stri
   // A grouped day is one date and many symbols; a back-fill is one symbol and many dates.
   const filter: Filter<DailyPrice> =
     dates.length <= symbols.length
-      ? { date: { $in: dates.map(toStoredDate) } }
+      ? { date: dates.length === 1 ? toStoredDate(dates[0]!) : { $in: dates.map(toStoredDate) } }
       : { symbol: { $in: symbols }, date: { $gte: toStoredDate(dates[0]!), $lte: toStoredDate(dates[dates.length - 1]!) } };
   const out = new Map<string, Existing>();
   for await (const doc of dailyPrices(db).find(filter, { projection: VALUE_PROJECTION })) {
@@ -422,8 +431,12 @@ export async function findDailyPricesPage(
   page: DailyPriceOrder & { skip: number; limit: number },
 ): Promise<{ rows: DailyPrice[]; total: number }> {
   const filter = dailyPriceFilter(q);
+  // Every symbol in date order (the page's default) is read date by date: records-by-date.server.ts.
+  const byDate = page.sort === "date" && !q.symbol && !q.source;
   const [rows, total] = await Promise.all([
-    dailyPrices(db).find(filter).sort(dailyPriceSort(page)).skip(page.skip).limit(page.limit).toArray(),
+    byDate
+      ? findPageByDate(db, { from: q.from, to: q.to }, page.dir, page.skip, page.limit)
+      : dailyPrices(db).find(filter).sort(dailyPriceSort(page)).skip(page.skip).limit(page.limit).toArray(),
     q.from || q.to || q.source ? dailyPrices(db).countDocuments(filter) : countLiveRecords(db, q.symbol),
   ]);
   return { rows, total };

@@ -16,7 +16,7 @@ import {
 } from "./daily-prices.server.js";
 import { upsertCorporateActions } from "./corporate-actions.server.js";
 import { readDataVersion } from "./data-version.server.js";
-import { ensureSymbolSummaries, getSymbolSummaries, rebuildSymbolSummaries, symbolSummaries, type SymbolSummary } from "./symbol-summaries.server.js";
+import { bucketOf, ensureSymbolSummaries, getSymbolSummaries, rebuildSymbolSummaries, SUMMARY_BUCKETS, symbolSummaries, type SymbolSummary } from "./symbol-summaries.server.js";
 
 const { db } = await useTestDatabase();
 await ensureDailyPriceIndexes(db);
@@ -97,7 +97,7 @@ describe("symbol_summaries", () => {
     expect((await listSymbols(db)).filter((s) => s.startsWith("LS"))).toEqual(["LS1"]);
   });
 
-  it("a whole-market day of 2,000 symbols costs one read and one bulk write of summaries per batch, not a round trip per symbol", async () => {
+  it("a whole-market day of 2,000 symbols writes at most one document per summary bucket, not one per symbol", async () => {
     const many = Array.from({ length: 2000 }, (_, i) => bar(`WM${i}`, "2024-06-03", 1));
     const started = Date.now();
     await load(many);
@@ -105,6 +105,38 @@ describe("symbol_summaries", () => {
     const s = await getSymbolSummaries(db, ["WM0", "WM1999"]);
     expect(s.get("WM1999")).toMatchObject({ records: 1, first: "2024-06-03", last: "2024-06-03" });
     expect(elapsed).toBeLessThan(30_000);
+    expect(await symbolSummaries(db).countDocuments({})).toBeLessThanOrEqual(SUMMARY_BUCKETS);
+  });
+
+  it("concurrent writers to different symbols of one bucket both land: the bucket's rev guard retries, nothing is overwritten", async () => {
+    const inOneBucket = Array.from({ length: 400 }, (_, i) => `CB${i}`).filter((s) => bucketOf(s) === bucketOf("CB0")).slice(0, 4);
+    expect(inOneBucket.length).toBe(4);
+    const days = tradingDaysBetween("2024-08-01", "2024-08-30");
+    await Promise.all(inOneBucket.flatMap((symbol, k) => days.slice(0, 6).map((d, j) => (j % 2 ? insertManualPrice(db, symbol, d, v(5 + k), "p") : load([bar(symbol, d, 5 + k)])))));
+    await Promise.all(inOneBucket.map((symbol) => load(days.slice(6, 12).map((d) => bar(symbol, d, 7)))));
+    const kept = await summaries(inOneBucket);
+    await rebuildSymbolSummaries(db, inOneBucket);
+    expect(kept).toEqual(await summaries(inOneBucket));
+    for (const s of inOneBucket) expect(kept[s]).toMatchObject({ records: 12, first: days[0], last: days[11] });
+  });
+
+  it("summaries stored one document per symbol (the layout of before) are rebuilt into buckets at start-up", async () => {
+    await load([bar("OL1", "2024-09-03", 1), bar("OL1", "2024-09-04", 1)]);
+    await symbolSummaries(db).deleteMany({});
+    await db.collection("symbol_summaries").insertOne({ _id: "OL1" as never, records: 99, first: "2020-01-02", last: "2020-01-02", gaps: [], offCalendar: [], feeds: {}, manual: 0, oldBasis: 0, rev: "x", updatedAt: new Date() });
+    const lines: string[] = [];
+    await ensureSymbolSummaries(db, (l) => lines.push(l));
+    expect(lines.join("\n")).toMatch(/one document per symbol before/);
+    expect(await db.collection("symbol_summaries").countDocuments({ entries: { $exists: false } })).toBe(0);
+    expect(await summaries(["OL1"])).toMatchObject({ OL1: { records: 2, first: "2024-09-03", last: "2024-09-04" } });
+  });
+
+  it("a damaged summary document is named in a sentence, and a rebuild (status --verify) repairs it", async () => {
+    await load([bar("DM1", "2024-10-01", 1), bar("DM1", "2024-10-02", 1)]);
+    await symbolSummaries(db).updateOne({ _id: bucketOf("DM1") }, { $set: { entries: "[{\"symbol\": \"DM1\", trunc" } });
+    await expect(getSymbolSummaries(db, ["DM1"])).rejects.toThrow(new RegExp(`symbol_summaries document ${bucketOf("DM1")} is damaged.*status --verify`));
+    await rebuildSymbolSummaries(db);
+    expect(await summaries(["DM1"])).toMatchObject({ DM1: { records: 2, first: "2024-10-01", last: "2024-10-02" } });
   });
 
   it("every write path moves the data version: loads, a person's writes and corporate-action loads", async () => {

@@ -26,7 +26,8 @@ import { DatabaseError } from "../errors.js";
  */
 export const WRITE_LEASES = "write_leases";
 
-const NAME = "daily_prices";
+/** What a lease guards: the records, or the per-symbol summaries (taken after the records' lease, never before it). */
+export type LeaseName = "daily_prices" | "symbol_summaries";
 const LEASE_MS = 30_000;
 const WAIT_MS = 30_000;
 /**
@@ -57,6 +58,25 @@ function ensureLeaseIndex(db: Db): Promise<unknown> {
   return done;
 }
 
+/**
+ * Whether the server needs the lease: FerretDB (it says so in buildInfo) runs a
+ * conditional update as a read, then a write by _id, so the condition can be
+ * stale by the time it writes; on PostgreSQL too (decision 070). MongoDB applies
+ * a single-document update atomically, so there the lease would only cost round
+ * trips. Detected once per database handle, never configured.
+ */
+const needsLease = new WeakMap<Db, Promise<boolean>>();
+
+export function serverNeedsLease(db: Db): Promise<boolean> {
+  let known = needsLease.get(db);
+  if (!known) {
+    known = db.command({ buildInfo: 1 }).then((info) => "ferretdbVersion" in info);
+    known.catch(() => needsLease.delete(db));
+    needsLease.set(db, known);
+  }
+  return known;
+}
+
 const isDuplicateKey = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: unknown }).code === 11000;
 
 /**
@@ -64,7 +84,9 @@ const isDuplicateKey = (e: unknown) => typeof e === "object" && e !== null && (e
  * for it. The lease is renewed while `fn` runs: a slow bulk update (on a big
  * FerretDB collection each update scans) must not look like a dead holder.
  */
-export async function withWriteLease<T>(db: Db, fn: () => Promise<T>, opts: { leaseMs?: number } = {}): Promise<T> {
+export async function withWriteLease<T>(db: Db, fn: () => Promise<T>, opts: { leaseMs?: number; name?: LeaseName } = {}): Promise<T> {
+  if (!(await serverNeedsLease(db))) return fn();
+  const name = opts.name ?? "daily_prices";
   const leaseMs = opts.leaseMs ?? LEASE_MS;
   await ensureLeaseIndex(db);
   const leases = db.collection<Lease>(WRITE_LEASES);
@@ -73,18 +95,18 @@ export async function withWriteLease<T>(db: Db, fn: () => Promise<T>, opts: { le
   for (let attempt = 0; ; attempt++) {
     const now = new Date();
     try {
-      await leases.insertOne({ _id: id, name: NAME, holder: `${hostname()}:${process.pid}`, takenAt: now, expiresAt: new Date(now.getTime() + leaseMs) });
+      await leases.insertOne({ _id: id, name, holder: `${hostname()}:${process.pid}`, takenAt: now, expiresAt: new Date(now.getTime() + leaseMs) });
       break;
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
     }
-    const current = await leases.findOne({ name: NAME });
+    const current = await leases.findOne({ name });
     if (current && current.expiresAt.getTime() < Date.now()) {
       await leases.deleteOne({ _id: current._id }); // its holder died while holding it
       continue;
     }
     if (Date.now() > deadline) {
-      throw new DatabaseError(`the daily_prices records stayed locked for over ${WAIT_MS / 1000} s by ${current?.holder ?? "another writer"}; try again`);
+      throw new DatabaseError(`the ${name} ${name === "daily_prices" ? "records" : "documents"} stayed locked for over ${WAIT_MS / 1000} s by ${current?.holder ?? "another writer"}; try again`);
     }
     await sleep(Math.min(5 * 2 ** attempt, 100));
   }

@@ -1,6 +1,7 @@
 import { listAudit, type AuditEntry } from "@stock-market/pipeline/db/audit.server";
 import type { Db } from "mongodb";
 import { toRow, type RecordRow } from "~/models/records.server";
+import { cachedRead } from "~/read-cache.server";
 
 export interface AuditRow {
   id: string;
@@ -35,6 +36,9 @@ export function toAuditRow(e: AuditEntry): AuditRow {
 export const AUDIT_PAGE_SIZE = 50;
 
 export async function auditPage(db: Db, q: { symbol?: string; page: number }): Promise<{ rows: AuditRow[]; total: number }> {
-  const { entries, total } = await listAudit(db, { symbol: q.symbol, skip: (q.page - 1) * AUDIT_PAGE_SIZE, limit: AUDIT_PAGE_SIZE });
-  return { rows: entries.map(toAuditRow), total };
+  // Every audit write moves the data version (recordAudit, markAuditUndone), so a cached page is never stale.
+  return cachedRead(db, `audit\u0000${JSON.stringify([q.symbol ?? null, q.page])}`, async () => {
+    const { entries, total } = await listAudit(db, { symbol: q.symbol, skip: (q.page - 1) * AUDIT_PAGE_SIZE, limit: AUDIT_PAGE_SIZE });
+    return { rows: entries.map(toAuditRow), total };
+  }, (p) => p.rows.length);
 }
