@@ -42,10 +42,11 @@ if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
   $sudo mkdir -p /etc/postgresql-common/createcluster.d
   echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/stock-market-no-main-cluster.conf >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-if ! $sudo apt-get install -y --no-install-recommends postgresql >&2; then
-  $sudo apt-get update >&2
-  $sudo apt-get install -y --no-install-recommends postgresql >&2
+# Passed through env: sudo's env_reset would drop an exported DEBIAN_FRONTEND.
+apt_get() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
+if ! apt_get install -y --no-install-recommends postgresql >&2; then
+  apt_get update >&2
+  apt_get install -y --no-install-recommends postgresql >&2
 fi
 if ! dir="$(find_bin_dir)"; then
   say "PostgreSQL was installed but initdb and pg_ctl are not under /usr/lib/postgresql/*/bin: set POSTGRES_BIN_DIR to the directory that has them and run again."

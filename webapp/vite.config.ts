@@ -19,6 +19,9 @@ export default defineConfig({
   // Pre-bundled up front: otherwise the dev server discovers Plotly on the first
   // chart visit, re-optimises, reloads the page and can load React twice.
   optimizeDeps: { include: ["plotly.js-finance-dist-min"] },
+  // DuckDB (the market screener, through the pipeline package) is a native
+  // module: the server build must import it at run time, never bundle it.
+  ssr: { external: ["@duckdb/node-api"] },
   build: {
     // The Plotly finance bundle is one ~1.3 MB chunk by itself, loaded only by chart pages.
     chunkSizeWarningLimit: 1500,

@@ -164,6 +164,8 @@ describe("the image's files", () => {
       expect(prices.map((p) => p.symbol as string).sort()).toEqual([...WATCHLIST].sort());
       const lakeFiles = execFileSync("find", [lake, "-type", "f"], { encoding: "utf8" });
       expect(lakeFiles).toContain(`date=${DATE}`);
+      // The load curates the session with DuckDB: its native binding came with the production install.
+      expect(lakeFiles).toContain(`curated/daily_bars/date=${DATE}/part-0.parquet`);
     } finally {
       await client.db(dbName).dropDatabase().catch(() => undefined);
       await client.close();

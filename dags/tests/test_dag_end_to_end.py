@@ -78,6 +78,9 @@ def test_a_scheduled_run_loads_the_session_and_a_second_run_changes_nothing(pipe
     assert (pipeline["lake"] / "raw/polygon/dividends/date=2025-06-27/page-0001.json").is_file()
     loaded = json.loads(xcom_value(first, "load"))
     assert loaded["outcome"] == "success" and loaded["counts"]["inserted"] == 5
+    # The load task also curates the whole market's session as Parquet (docs/curated-lake.md).
+    assert (pipeline["lake"] / "curated/daily_bars/date=2025-06-27/part-0.parquet").is_file()
+    assert loaded["details"]["curated"]["sessions"] == 1 and loaded["details"]["curated"]["rows"] > len(WATCHLIST)
     checked = json.loads(xcom_value(first, "check"))  # check --date: every watched ticker has its record
     assert checked["outcome"] == "success" and checked["date"] == "2025-06-27"
 

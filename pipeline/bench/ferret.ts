@@ -1,5 +1,5 @@
 /**
- * What FerretDB 1.24 (SQLite) itself does on the primitives our figures rest
+ * What FerretDB 1.24 (the embedded default: PostgreSQL backend) itself does on the primitives our figures rest
  * on, to show where the embedded server, not our code, sets the figure:
  * inserts with and without the secondary indexes, full scans, the one read our
  * path issues as the collection grows, point lookups, failing inserts, and
@@ -30,7 +30,7 @@ export interface FerretPrimitives {
     ratio: number;
     /** Read cost per stored document of our one query (a scan in Go). */
     readUsPerStoredDoc: number;
-    /** find({_id}) of the last stored document: pushed down to SQLite, but not through an index. */
+    /** find({_id}) of the last stored document: pushed down to SQL, but not through an index. */
     idLookupLastMs: number;
     /** 1000 inserts of keys that exist (E11000 from the unique index) vs 1000 new ones. */
     duplicateInserts: { n: number; e11000: number; ms: number; newMs: number };

@@ -52,7 +52,7 @@ export function renderTable(r: BenchResult): string {
     ["    of which: the one read query", ms(L.reload.readMs), `FerretDB find({}) of ${int(f.scanAll.docs)} docs: ${ms(f.scanAll.ms)}`, "the re-load is FerretDB's scan"],
     [`(b) again, ${int(g.storedDocs)} docs stored`, `${ms(g.reload.ms)} (read ${ms(g.reload.readMs)})`, "", "grows with the collection, like the read above"],
     "-",
-    ["FerretDB: find({_id}) of the last doc", ms(g.idLookupLastMs), `${int(g.storedDocs + 2 * n)} docs`, "pushed down to SQLite, but no index is used"],
+    ["FerretDB: find({_id}) of the last doc", ms(g.idLookupLastMs), `${int(g.storedDocs + 2 * n)} docs`, "pushed down to SQL, but no index is used"],
     [`FerretDB: ${g.duplicateInserts.n} inserts of stored keys`, ms(g.duplicateInserts.ms), `${g.duplicateInserts.n} new keys: ${ms(g.duplicateInserts.newMs)}`, `${g.duplicateInserts.e11000}× E11000 from the unique index, no scan`],
     "-",
     ...r.api.map(
@@ -85,7 +85,7 @@ function notes(r: BenchResult, twoYearsReadS: number, reloadUsPerStoredDoc: numb
   return [
     "Where FerretDB 1.24 (not our code) sets the figure:",
     `- (a) on an empty collection ${round((L.ours.writeMs / L.ours.ms) * 100, 0)}% of our time is FerretDB insert commands; FerretDB's own insertMany does ${int(L.ceiling.docsPerS)} docs/s`,
-    `  with the indexes and ${int(f.insertManyNoSecondaryIndex.docsPerS)} with only _id: its SQLite writes are the limit, not the parse (${ms(L.parse.ms)}) or our batching.`,
+    `  with the indexes and ${int(f.insertManyNoSecondaryIndex.docsPerS)} with only _id: its database writes are the limit, not the parse (${ms(L.parse.ms)}) or our batching.`,
     `- a new day is inserted without any read (insert-first), so it keeps pace with insertMany whatever is stored. A re-run's`,
     `  one read query filters on date, which FerretDB does not push down: it decodes every stored document in Go`,
     `  (${round(reloadUsPerStoredDoc, 0)} µs each here), ~${duration(twoYearsReadS)} with 2 years of ${int(L.bars)} tickers; MongoDB serves it from the date index. Only _id equality is pushed down,`,

@@ -4,8 +4,10 @@ import { loadConfig, redact, tickerListSchema, type Config, type TickerSelection
 import { backfill, checkBackfillTickers, reprocess, type RangeArgs } from "./commands/backfill.server.js";
 import { errorMessage, openDatabase, recordAbandonedRuns, withRun, type CommandResult, type Context, type RunResult } from "./commands/context.server.js";
 import { check } from "./commands/check.server.js";
+import { curateRange } from "./commands/curate.server.js";
 import { extract, load, run, type DailyArgs } from "./commands/daily.server.js";
 import { formatStatus, statusReport } from "./commands/status.server.js";
+import { curatedCoverage } from "./curated/coverage.server.js";
 import { rebuildSymbolSummaries } from "./db/symbol-summaries.server.js";
 import { ConfigError, PipelineError } from "./errors.js";
 
@@ -71,9 +73,10 @@ async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, i
     backfill: (ctx) => backfill(ctx, range),
     reprocess: (ctx) => reprocess(ctx, range),
     check: (ctx) => check(ctx, daily),
+    curate: (ctx) => curateRange(ctx, { from: p.from!, to: p.to! }),
   };
   if (p.command === "backfill") checkBackfillTickers(tickers);
-  const args = p.date ? { date: p.date, tickers } : { from: p.from, to: p.to, tickers };
+  const args = p.date ? { date: p.date, tickers } : p.command === "curate" ? { from: p.from, to: p.to } : { from: p.from, to: p.to, tickers };
   const summaryOf = ({ ctx, apiRequests }: RunResult) => ({
     command: p.command,
     runId: ctx.runId,
@@ -114,7 +117,9 @@ async function status(config: Config, tickers: TickerSelection, { json, verify }
       const n = await rebuildSymbolSummaries(services.db, tickers === "*" ? undefined : tickers);
       io.err(`status --verify: re-counted ${n} symbol(s) from daily_prices in ${Date.now() - started} ms`);
     }
-    const report = await statusReport(services.db, tickers);
+    const lakeOpts = { gcsApiEndpoint: config.lake.gcsApiEndpoint, projectId: config.lake.gcsProjectId, forbiddenValues: config.secrets };
+    const [mongo, curated] = await Promise.all([statusReport(services.db, tickers), curatedCoverage(config.lake.uri, lakeOpts)]);
+    const report = { ...mongo, curated };
     io.out(json ? JSON.stringify(report) : formatStatus(report));
     return 0;
   } finally {
@@ -178,7 +183,7 @@ function checkArgs(a: Record<string, unknown>, argv: readonly string[]): void {
   }
 }
 
-const COMMANDS = ["extract", "load", "run", "backfill", "reprocess", "check", "status"];
+const COMMANDS = ["extract", "load", "run", "backfill", "reprocess", "curate", "check", "status"];
 
 function dateOption(describe: string) {
   return { type: "string", describe, demandOption: true, requiresArg: true } as const;
@@ -206,6 +211,9 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     .command("reprocess", "lake -> MongoDB for --from..--to, no API calls", (c) =>
       c.option("from", dateOption("first date YYYY-MM-DD")).option("to", dateOption("last date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual),
     )
+    .command("curate", "lake raw/ -> lake curated/ (Parquet, every ticker) for --from..--to, no API calls", (c) =>
+      c.option("from", dateOption("first date YYYY-MM-DD")).option("to", dateOption("last date YYYY-MM-DD")),
+    )
     .command("check", "fail unless every ticker has a record for --date (run after load)", (c) =>
       c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers),
     )
@@ -213,7 +221,7 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
       c.option("tickers", tickers).option("verify", { type: "boolean", default: false, describe: "re-count the per-symbol summaries from daily_prices first (after changing it by hand)" }),
     )
     .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
-    .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess, check or status.")
+    .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess, curate, check or status.")
     .strict()
     .check((a) => {
       checkArgs(a, argv);

@@ -49,6 +49,12 @@ const schema = z
     SESSION_COOKIE_SECURE: bool("SESSION_COOKIE_SECURE"),
     READ_REQUIRES_LOGIN: bool("READ_REQUIRES_LOGIN").transform((b) => b ?? false),
     SIGN_IN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+    // The lake whose curated/ layer the market screener reads (decision 081); default DATA_DIR/lake, as the CLI's ./.data/lake.
+    LAKE_URI: optionalText.refine((s) => s === undefined || !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(gs|file):\/\//i.test(s), "LAKE_URI must be a folder, file:///path or gs://bucket/prefix"),
+    GCS_API_ENDPOINT: optionalText,
+    GCS_PROJECT_ID: optionalText,
+    // Where a gs:// lake's curated partitions are copied for DuckDB (default DATA_DIR/curated-cache).
+    CURATED_CACHE_DIR: optionalText,
     // SHA-256 hashes of the read API's bearer tokens (api-tokens.server.ts); never the tokens.
     API_TOKEN_SHA256: z
       .string()
@@ -72,6 +78,8 @@ export type Env = Omit<z.output<typeof schema>, "API_TOKEN_SHA256"> & {
   dataDir: string;
   /** Whether session cookies carry the Secure flag. */
   cookieSecure: boolean;
+  /** LAKE_URI, a relative folder made absolute against the repository root. */
+  lakeUri: string;
 };
 
 export class EnvError extends Error {
@@ -95,10 +103,13 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
     throw new EnvError(`The web app's configuration is invalid:\n${lines.join("\n")}`);
   }
   const { API_TOKEN_SHA256: apiTokens, ...e } = r.data;
+  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(repoRoot(), e.DATA_DIR);
+  const lake = e.LAKE_URI ?? join(dataDir, "lake");
   return {
     ...e,
     apiTokens,
-    dataDir: isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(repoRoot(), e.DATA_DIR),
+    dataDir,
+    lakeUri: /^[a-z][a-z0-9+.-]*:\/\//i.test(lake) || isAbsolute(lake) ? lake : resolve(repoRoot(), lake),
     cookieSecure: e.SESSION_COOKIE_SECURE ?? e.NODE_ENV === "production",
   };
 }

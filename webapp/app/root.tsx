@@ -34,6 +34,7 @@ function Nav({ user, csrf }: { user: string | null; csrf: string | null }) {
       <nav aria-label="Main">
         <NavLink to="/chart">Charts</NavLink>
         <NavLink to="/compare">Compare</NavLink>
+        <NavLink to="/market">Market</NavLink>
         <NavLink to="/records">Records</NavLink>
         <NavLink to="/audit">Audit trail</NavLink>
         <NavLink to="/health">Data health</NavLink>

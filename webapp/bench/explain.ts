@@ -47,7 +47,7 @@ export async function serverExplain(db: Db, c: SentCommand): Promise<string | nu
     const e = await db.command({ explain: cmd, verbosity: "queryPlanner" });
     if ("filterPushdown" in e || "ferretdbVersion" in (e.serverInfo ?? {})) {
       const plan = ((e.queryPlanner as { Plan?: string[] } | undefined)?.Plan ?? []).map((p) => p.replace(/^.*detail=/, "")).join("; ");
-      return `FerretDB: SQLite ${plan || "?"}; filter pushdown ${e.filterPushdown ? "yes" : "no"}, sort pushdown ${e.sortPushdown ? "yes" : "no"}`;
+      return `FerretDB: ${plan || "?"}; filter pushdown ${e.filterPushdown ? "yes" : "no"}, sort pushdown ${e.sortPushdown ? "yes" : "no"}`;
     }
     const winning = find(e, "winningPlan");
     return winning ? `MongoDB planner: ${mongoPlan(winning).join(" < ")}` : null;

@@ -57,7 +57,7 @@ async function serverInfo(client: MongoClient): Promise<WebappBenchResult["serve
   const version = String(info.version ?? "?");
   const description = process.env.BENCH_MONGODB_URI
     ? `BENCH_MONGODB_URI (${ferretDb ? "FerretDB" : "MongoDB"} ${version})`
-    : `embedded FerretDB (SQLite backend; MongoDB ${version} wire protocol), started by the bench on a temporary directory`;
+    : `embedded FerretDB (PostgreSQL backend, the default; MongoDB ${version} wire protocol), started by the bench on a temporary directory`;
   return { description, ferretDb, version };
 }
 

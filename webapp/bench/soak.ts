@@ -147,7 +147,7 @@ async function main(): Promise<number> {
     const result: SoakResult = {
       generatedAt: new Date().toISOString(),
       seconds: Math.round(elapsed),
-      server: "remix-serve (production build) on 127.0.0.1 and FerretDB 1.24 (SQLite) on a temp directory",
+      server: "remix-serve (production build) on 127.0.0.1 and the embedded default, FerretDB 1.24 on PostgreSQL, on a temp directory",
       config: { readers: connections, editors, timeoutSeconds, rate, symbols, years, documents, recordsPerEditor: RECORDS_PER_EDITOR },
       readers: readerOutcome.byKind,
       editors: editorTraffic,

@@ -266,9 +266,17 @@ function nyParts(epochMs: number): { date: IsoDate; secondsOfDay: number } {
   };
 }
 
+let lastMs = Number.NaN;
+let lastDate = "";
+
 /** The America/New_York calendar date of a Unix-millisecond instant. */
 export function nyDateOf(epochMs: number): IsoDate {
-  return nyParts(epochMs).date;
+  // A grouped response stamps every row with the same instant: one formatToParts (~20 µs) then serves the whole market.
+  if (epochMs !== lastMs) {
+    lastDate = nyParts(epochMs).date;
+    lastMs = epochMs;
+  }
+  return lastDate;
 }
 
 /** Today's date in New York (defaults to the current instant). */

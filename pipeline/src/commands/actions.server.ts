@@ -151,13 +151,18 @@ export async function extractSessionActions(ctx: Context, date: string): Promise
 }
 
 /**
- * Loads lake objects of actions. Keys are grouped into their response
- * chains (one folder each) and each chain is walked from page 1 along the
- * stored next_url: a page beyond the chain's end (left by a refetch that got
- * fewer pages) is skipped, a missing page is named. Returns warnings and the
- * number of rejected rows.
+ * Walks lake objects of actions along their response chains: keys are grouped
+ * into chains (one folder each) and each chain is walked from page 1 along
+ * the stored next_url. A page beyond the chain's end (left by a refetch that
+ * got fewer pages) is skipped, a missing page is named in a warning. `visit`
+ * gets each page in chain order. Shared by the load and the curate step, so
+ * both read exactly the same pages.
  */
-export async function loadActionKeys(ctx: Context, keys: readonly string[]): Promise<{ rejected: number; warnings: string[] }> {
+export async function walkActionChains(
+  ctx: Pick<Context, "lake" | "log">,
+  keys: readonly string[],
+  visit: (key: string, endpoint: ActionEndpoint, body: Buffer) => Promise<void>,
+): Promise<string[]> {
   const chains = new Map<string, { page: number; key: string; endpoint: ActionEndpoint }[]>();
   for (const key of keys) {
     const p = parseKey(key);
@@ -168,7 +173,6 @@ export async function loadActionKeys(ctx: Context, keys: readonly string[]): Pro
     list.push({ page: p.page, key, endpoint: p.endpoint });
   }
   const warnings: string[] = [];
-  let rejected = 0;
   for (const [folder, list] of chains) {
     list.sort((a, b) => a.page - b.page);
     let expected = 1;
@@ -181,12 +185,21 @@ export async function loadActionKeys(ctx: Context, keys: readonly string[]): Pro
       if (page > expected) warnings.push(`${folder}: page(s) ${expected}..${page - 1} of the ${endpoint} response are missing from the lake; fetching the same request again restores them`);
       expected = page + 1;
       const { body, meta } = await ctx.lake.get(key);
-      ctx.lakeObjectsRead++;
-      rejected += await loadActionsBody(ctx, key, endpoint, body);
+      await visit(key, endpoint, body);
       ended = !meta.nextPath;
     }
     if (!ended) warnings.push(`${folder}: the last stored page of the ${list[0]!.endpoint} response announces another page that is not in the lake; fetching the same request again completes it`);
   }
+  return warnings;
+}
+
+/** Loads lake objects of actions along their chains (walkActionChains). Returns warnings and the number of rejected rows. */
+export async function loadActionKeys(ctx: Context, keys: readonly string[]): Promise<{ rejected: number; warnings: string[] }> {
+  let rejected = 0;
+  const warnings = await walkActionChains(ctx, keys, async (key, endpoint, body) => {
+    ctx.lakeObjectsRead++;
+    rejected += await loadActionsBody(ctx, key, endpoint, body);
+  });
   return { rejected, warnings };
 }
 
@@ -244,7 +257,7 @@ export async function sessionActionKeys(ctx: Context, date: string, extractRunId
 }
 
 /** Keys of every actions object whose session lies in [from, to] or whose back-fill window overlaps it. */
-export async function actionKeysBetween(ctx: Context, from: string, to: string): Promise<string[]> {
+export async function actionKeysBetween(ctx: Pick<Context, "lake" | "config">, from: string, to: string): Promise<string[]> {
   const keys: string[] = [];
   for (const endpoint of ACTION_ENDPOINTS) {
     for (const key of await ctx.lake.list(actionsPrefix(ctx.config.feed, endpoint))) {

@@ -8,6 +8,7 @@ import type { CommandResult, Context } from "./context.server.js";
 import { loadObject, loadSummary, storeResponse } from "./load-object.server.js";
 import { progressBar } from "./progress.js";
 import { planBasis } from "./basis.server.js";
+import { curateAfterLoad } from "./curate.server.js";
 
 export interface RangeArgs {
   from: string;
@@ -69,11 +70,16 @@ export async function backfill(ctx: Context, args: RangeArgs): Promise<CommandRe
   warnings.push(...actions.warnings);
   for (const w of warnings) ctx.log(`warning: ${w}`);
   const actionPages = `corporate actions: ${actions.fetched} page(s) fetched, ${actions.reused} reused`;
+  const loaded = args.lakeOnly ? "nothing loaded (--lake-only)" : `${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}`;
+  // Only the sessions the range pages cover are rewritten: the others did not change (decision 080).
+  const curated = args.lakeOnly
+    ? undefined
+    : await curateAfterLoad(ctx, args.from, to, `the back-fill of ${args.from}..${to} was loaded into MongoDB (${loadSummary(ctx)})`, { actionKeys: actions.keys, rangeSessionsOnly: true });
   return {
     outcome: rejected ? "rejected-records" : "success",
-    message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${actionPages}; ${args.lakeOnly ? "nothing loaded (--lake-only)" : `${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}`}`,
+    message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${actionPages}; ${loaded}${curated ? `; ${curated.line}` : ""}`,
     warnings,
-    details: { actions: ctx.actionCounts, actionPages: { fetched: actions.fetched, reused: actions.reused } },
+    details: { actions: ctx.actionCounts, actionPages: { fetched: actions.fetched, reused: actions.reused }, ...(curated && { curated: curated.details }) },
   };
 }
 
@@ -106,7 +112,7 @@ export function tickerBatches(tickers: readonly string[]): string[][] {
  */
 async function backfillActions(ctx: Context, tickers: readonly string[], from: string, to: string, args: RangeArgs) {
   const feed = ctx.config.feed;
-  const out = { fetched: 0, reused: 0, rejected: 0, warnings: [] as string[] };
+  const out = { fetched: 0, reused: 0, rejected: 0, warnings: [] as string[], keys: [] as string[] };
   const batches = tickerBatches(tickers);
   for (const [i, batch] of batches.entries()) {
     const hash = tickersHash(batch);
@@ -131,6 +137,7 @@ async function backfillActions(ctx: Context, tickers: readonly string[], from: s
       }
       out.fetched += chain.fetched;
       out.reused += chain.reused;
+      out.keys.push(...chain.keys);
       if (args.lakeOnly) continue;
       const loaded = await loadActionKeys(ctx, chain.keys);
       out.rejected += loaded.rejected;
@@ -169,7 +176,7 @@ async function rangePages(ctx: Context, ticker: string, from: string, to: string
  * pages than before leaves the old later pages in the lake; loading them would
  * put superseded values back, so they are skipped (and named).
  */
-async function rangeChains(ctx: Context, keys: readonly string[]): Promise<{ chained: string[]; stale: string[] }> {
+export async function rangeChains(ctx: Pick<Context, "lake" | "log" | "config">, keys: readonly string[]): Promise<{ chained: string[]; stale: string[] }> {
   const groups = new Map<string, { page: number; key: string; ticker: string; from: string; to: string }[]>();
   for (const key of keys) {
     const p = parseKey(key);
@@ -240,10 +247,11 @@ export async function reprocess(ctx: Context, args: RangeArgs): Promise<CommandR
   }
   const actions = await loadActionKeys(ctx, actionKeys);
   rejected += actions.rejected;
+  const curated = await curateAfterLoad(ctx, args.from, args.to, `reprocess ${args.from}..${args.to} was loaded into MongoDB (${loadSummary(ctx)})`, { actionKeys });
   return {
     outcome: rejected ? "rejected-records" : "success",
-    message: `reprocessed ${keys.length + ctx.actionCounts.objects} lake object(s): ${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}`,
+    message: `reprocessed ${keys.length + ctx.actionCounts.objects} lake object(s): ${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}; ${curated.line}`,
     ...(actions.warnings.length && { warnings: actions.warnings }),
-    details: { actions: ctx.actionCounts },
+    details: { actions: ctx.actionCounts, curated: curated.details },
   };
 }

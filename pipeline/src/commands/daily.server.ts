@@ -4,6 +4,7 @@ import { ApiError, ConfigError } from "../errors.js";
 import { actionsDayPrefix, groupedKey } from "../lake/layout.js";
 import { actionsSummary, extractSessionActions, loadActionKeys, sessionActionKeys } from "./actions.server.js";
 import type { CommandResult, Context } from "./context.server.js";
+import { curateAfterLoad } from "./curate.server.js";
 import { loadObject, loadSummary, storeResponse } from "./load-object.server.js";
 
 export interface DailyArgs {
@@ -99,11 +100,13 @@ export async function load(ctx: Context, args: DailyArgs): Promise<CommandResult
   if (actions.healed.length) ctx.log(`load ${args.date}: also loading the corporate actions of ${actions.healed.join(", ")}, fetched by the same extract`);
   const loaded = await loadActionKeys(ctx, actions.keys);
   warnings.push(...loaded.warnings);
+  // The whole market of the session, not only the watchlist, goes to the curated layer (decision 080).
+  const curated = await curateAfterLoad(ctx, args.date, args.date, `the bars of ${args.date} were loaded into MongoDB (${loadSummary(ctx)})`, { actionKeys: actions.keys });
   return {
     outcome: rejected || loaded.rejected ? "rejected-records" : "success",
-    message: `loaded ${args.date}: ${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}`,
+    message: `loaded ${args.date}: ${loadSummary(ctx)}; ${actionsSummary(ctx.actionCounts)}; ${curated.line}`,
     ...(warnings.length && { warnings }),
-    details: { actions: ctx.actionCounts, ...(actions.healed.length && { healedSessions: actions.healed }) },
+    details: { actions: ctx.actionCounts, curated: curated.details, ...(actions.healed.length && { healedSessions: actions.healed }) },
   };
 }
 

@@ -4,6 +4,7 @@ import type { TickerSelection } from "../config.server.js";
 import { oldBasisRecords, type OldBasisRange } from "../db/daily-prices.server.js";
 import { getSymbolSummaries, symbolsWithOldBasis } from "../db/symbol-summaries.server.js";
 import { recentRuns } from "../db/runs.server.js";
+import type { CuratedCoverage } from "../curated/coverage.server.js";
 import { backfillRefetchCommand } from "./basis.server.js";
 
 export interface SymbolCoverage {
@@ -36,6 +37,8 @@ export interface StatusReport {
   symbols: SymbolCoverage[];
   oldBasis: OldBasisReport;
   recentRuns: { id: string; command: string; outcome: string; startedAt: string; durationMs: number | null; message: string | null; error: string | null; apiRequests: number }[];
+  /** The curated layer of the lake (decision 080), beside MongoDB's coverage; absent when not asked for. */
+  curated?: CuratedCoverage;
 }
 
 /** What the report says of the data (no runs): a function of the data version and the day, so readers may cache it. */
@@ -121,6 +124,7 @@ export function formatStatus(report: StatusReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [header, ...rows]) lines.push(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
   lines.push(...formatOldBasis(report.oldBasis));
+  if (report.curated) lines.push("", ...formatCurated(report.symbols, report.curated, report.latestCompletedSession));
   lines.push("");
   lines.push(report.recentRuns.length ? "Recent runs:" : "No pipeline runs recorded yet.");
   for (const r of report.recentRuns) {
@@ -128,4 +132,21 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`  ${r.startedAt}  ${r.command.padEnd(9)} ${r.outcome}${took}, ${r.apiRequests} API request(s): ${r.error ?? r.message ?? ""}`);
   }
   return lines.join("\n");
+}
+
+/** MongoDB's records beside the curated layer's sessions and rows (the whole market). */
+export function formatCurated(symbols: readonly SymbolCoverage[], c: CuratedCoverage, latest: string): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const withData = symbols.filter((s) => s.first !== null);
+  const records = withData.reduce((t, s) => t + s.records, 0);
+  const first = withData.reduce<string | null>((m, s) => (m === null || s.first! < m ? s.first : m), null);
+  const last = withData.reduce<string | null>((m, s) => (m === null || s.last! > m ? s.last : m), null);
+  const lines = [`MongoDB: ${n(records)} record(s) of ${withData.length} symbol(s)${first ? `, ${first}..${last}` : ""}`];
+  if (c.error) return [...lines, `Curated layer (${c.lake}): cannot be listed: ${c.error}`];
+  const rows = c.rows === null ? "rows not counted on a gs:// lake" : `${n(c.rows)} row(s)`;
+  const span = c.first ? `, ${c.first}..${c.last}${c.last! < latest ? ` (behind ${latest})` : ""}` : "";
+  const gaps = c.gaps.length ? `; ${c.gaps.length} session(s) without a partition (${c.gaps.slice(0, 3).join(", ")}${c.gaps.length > 3 ? ", …" : ""})` : "";
+  lines.push(`Curated layer (Parquet, every ticker): ${n(c.sessions)} session(s)${span}, ${rows}${gaps}; corporate actions: ${c.actionYears} year file(s)${c.actionRows === null ? "" : `, ${n(c.actionRows)} row(s)`}`);
+  for (const u of c.unreadable) lines.push(`  UNREADABLE: ${u.message}`);
+  return lines;
 }

@@ -154,4 +154,21 @@ export class GcsLake implements Lake {
       throw failure("list", prefix, this.description, err);
     }
   }
+
+  async versions(prefix: string): Promise<Map<string, string>> {
+    const root = this.prefix ? `${this.prefix}/` : "";
+    try {
+      // One listing carries every object's generation: no request per object.
+      const [files] = await this.storage.bucket(this.bucketName).getFiles({ prefix: `${root}${prefix}`, autoPaginate: true });
+      const out = new Map<string, string>();
+      for (const f of files) {
+        const key = f.name.slice(root.length);
+        if (key.endsWith("/") || isAuxiliaryName(key.slice(key.lastIndexOf("/") + 1))) continue;
+        out.set(key, String(f.metadata.generation ?? f.metadata.etag ?? ""));
+      }
+      return new Map(sortKeys([...out.keys()]).map((k) => [k, out.get(k)!]));
+    } catch (err) {
+      throw failure("list", prefix, this.description, err);
+    }
+  }
 }

@@ -104,6 +104,11 @@ export class GuardedLake implements Lake {
     checkPrefix(prefix);
     return this.inner.list(prefix);
   }
+
+  async versions(prefix: string): Promise<Map<string, string>> {
+    checkPrefix(prefix);
+    return this.inner.versions(prefix);
+  }
 }
 
 /** Sort order of `Lake.list`: plain code-unit order (keys are ASCII, so this is also GCS's byte order). */

@@ -176,6 +176,22 @@ describe.each([localBackend(), gcsBackend()])("lake on $name", (backend) => {
     expect(await lake.list("")).toEqual([key]);
   });
 
+  it("gives each listed object a version token that changes when the object is rewritten, and only then", async () => {
+    const lake = await backend.fresh();
+    const a = groupedKey("polygon", "2025-01-03");
+    const b = groupedKey("polygon", "2025-01-06");
+    await lake.put(a, Buffer.from('{"v":1}'), meta());
+    await lake.put(b, Buffer.from('{"v":1}'), meta());
+    await backend.plantStray(lake, a);
+    const before = await lake.versions("raw/polygon/grouped/");
+    expect([...before.keys()]).toEqual([a, b]);
+    expect(await lake.versions("raw/polygon/grouped/")).toEqual(before);
+    await lake.put(a, Buffer.from('{"v":22}'), meta());
+    const after = await lake.versions("raw/polygon/grouped/");
+    expect(after.get(a)).not.toBe(before.get(a));
+    expect(after.get(b)).toBe(before.get(b));
+  });
+
   it("refuses to store metadata or a key containing a forbidden value, without echoing it", async () => {
     const lake = await backend.fresh();
     const key = groupedKey("polygon", "2025-01-03");

@@ -30,6 +30,12 @@ export interface Lake {
   exists(key: string): Promise<boolean>;
   /** Keys of data objects under `prefix` (never metadata sidecars or temp files), sorted ascending. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * `list`, each key with a token that changes whenever the object is
+   * rewritten (GCS generation; local mtime and size): what a local cache of
+   * lake objects compares to know a copy is stale (decision 081).
+   */
+  versions(prefix: string): Promise<Map<string, string>>;
 }
 
 export interface OpenLakeOptions {
@@ -99,5 +105,8 @@ class LazyLake implements Lake {
   }
   async list(prefix: string): Promise<string[]> {
     return (await this.resolve()).list(prefix);
+  }
+  async versions(prefix: string): Promise<Map<string, string>> {
+    return (await this.resolve()).versions(prefix);
   }
 }

@@ -183,4 +183,14 @@ export class LocalLake implements Lake {
     await walk(slash < 0 ? "" : prefix.slice(0, slash));
     return sortKeys(keys);
   }
+
+  async versions(prefix: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const key of await this.list(prefix)) {
+      // A rename-over (put) gives a new mtime, and usually a new size too.
+      const s = await stat(this.fileOf(key)).catch(() => undefined);
+      if (s) out.set(key, `${s.mtimeMs}:${s.size}`);
+    }
+    return out;
+  }
 }

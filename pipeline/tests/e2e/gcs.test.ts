@@ -27,7 +27,8 @@ describe("LAKE_URI=gs://bucket/prefix", () => {
     expect(backfill.json().apiRequests).toBe(2 * 3 + 2);
 
     const [files] = await storage.bucket(bucket).getFiles();
-    const names = files.map((f) => f.name).sort();
+    const all = files.map((f) => f.name).sort();
+    const names = all.filter((n) => !n.startsWith("lake/curated/"));
     const batch = createHash("sha256").update("AAPL,MSFT").digest("hex").slice(0, 12);
     expect(names).toEqual([
       "lake/raw/polygon/dividends/date=2025-01-03/page-0001.json",
@@ -37,7 +38,11 @@ describe("LAKE_URI=gs://bucket/prefix", () => {
       "lake/raw/polygon/splits/date=2025-01-03/page-0001.json",
       `lake/raw/polygon/splits/tickers=${batch}/from=2024-12-02_to=2024-12-31/page-0001.json`,
     ]);
-    for (const f of files) {
+    // Beside raw/, the curated Parquet of the run's session and of the back-fill's 21 sessions.
+    const curated = all.filter((n) => n.startsWith("lake/curated/daily_bars/"));
+    expect(curated).toHaveLength(1 + 21);
+    expect(curated).toContain("lake/curated/daily_bars/date=2025-01-03/part-0.parquet");
+    for (const f of files.filter((x) => x.name.startsWith("lake/raw/"))) {
       const [md] = await f.getMetadata();
       expect(md.metadata).toMatchObject({ feed: "polygon", status: "200", request: expect.stringMatching(/^GET \/(v2\/aggs|stocks\/v1)\//) });
       expect(JSON.stringify(md)).not.toContain(w.apiKey);

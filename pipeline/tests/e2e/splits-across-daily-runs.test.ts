@@ -105,7 +105,8 @@ describe("daily runs across splits and dividends", () => {
       }
       if (date >= "2024-07-08") expect(plan.applied.map((a) => a.action.date)).toContain("2024-07-08");
     }
-  });
+    // 29 daily runs, each a CLI process that also curates its session (DuckDB): about a minute on 2 busy cores.
+  }, 150_000);
 
   it("the split view is continuous at each split while raw keeps the step", async () => {
     const s = await stored();

@@ -20,6 +20,7 @@ import type { Db } from "mongodb";
 import { expect } from "vitest";
 import { tradingDaysBetween } from "../../src/calendar/nyse.js";
 import { expectedFakeBar } from "../../src/fake-polygon/server.js";
+import { sessionOfBarsKey, yearOfActionsKey } from "../../src/curated/layout.js";
 import { parseKey } from "../../src/lake/layout.js";
 import type { PriceValues } from "../../src/model/daily-price.js";
 import { listFiles } from "../e2e/harness.js";
@@ -94,13 +95,22 @@ export async function recordProblems(
 
 const sortKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 
+/** A key of the curated layer (Parquet, written by the curate step) rather than of raw/. */
+const isCuratedKey = (key: string) => sessionOfBarsKey(key) !== null || yearOfActionsKey(key) !== null;
+
 function bodyProblems(name: string, body: Buffer, sha256: string | undefined): string[] {
   const problems: string[] = [];
-  try {
-    const json = JSON.parse(body.toString("utf8")) as { status?: unknown };
-    if (json.status !== "OK") problems.push(`${name}: status ${JSON.stringify(json.status)}, not a successful response`);
-  } catch {
-    problems.push(`${name}: not whole JSON (a partial or foreign write)`);
+  const curated = name.includes("curated/") && isCuratedKey(name.slice(name.indexOf("curated/")));
+  if (curated) {
+    const whole = body.length >= 12 && body.subarray(0, 4).toString("latin1") === "PAR1" && body.subarray(-4).toString("latin1") === "PAR1";
+    if (!whole) problems.push(`${name}: not a whole Parquet file (a partial write)`);
+  } else {
+    try {
+      const json = JSON.parse(body.toString("utf8")) as { status?: unknown };
+      if (json.status !== "OK") problems.push(`${name}: status ${JSON.stringify(json.status)}, not a successful response`);
+    } catch {
+      problems.push(`${name}: not whole JSON (a partial or foreign write)`);
+    }
   }
   if (sha256 !== createHash("sha256").update(body).digest("hex")) problems.push(`${name}: its sha256 does not match its metadata`);
   return problems;
@@ -115,7 +125,7 @@ export async function localLakeProblems(lakeDir: string): Promise<string[]> {
     if (f.includes(".tmp-")) problems.push(`${f}: a temp file left behind`);
     else if (f.endsWith(".meta.json")) {
       if (!present.has(f.slice(0, -".meta.json".length))) problems.push(`${f}: metadata without its object`);
-    } else if (!parseKey(f)) problems.push(`${f}: not a lake key`);
+    } else if (!parseKey(f) && !isCuratedKey(f)) problems.push(`${f}: not a lake key`);
     else if (!present.has(`${f}.meta.json`)) problems.push(`${f}: an object without its metadata`);
     else {
       const meta = JSON.parse(await readFile(path.join(lakeDir, `${f}.meta.json`), "utf8")) as Record<string, string>;
@@ -131,7 +141,7 @@ export async function gcsLakeProblems(storage: Storage, bucket: string, prefix: 
   const problems: string[] = [];
   for (const f of files) {
     const key = f.name.slice(prefix.length + 1);
-    if (key.includes(".tmp-") || !parseKey(key)) {
+    if (key.includes(".tmp-") || (!parseKey(key) && !isCuratedKey(key))) {
       problems.push(`${f.name}: not a lake key (a temp or foreign object)`);
       continue;
     }

@@ -1,6 +1,7 @@
 import { ADJUSTMENTS } from "@stock-market/pipeline/model/adjust";
 import { describe, expect, it } from "vitest";
 import { ACTIONS_PARAMETERS, API_FORMATS, BARS_PARAMETERS } from "~/lib/api-params";
+import { MOVERS_PARAMETERS } from "~/lib/market-params";
 import { openApiDocument } from "./api-openapi.server";
 
 type Param = { name: string; in: string; schema: { enum?: readonly string[] } };
@@ -19,6 +20,7 @@ describe("the OpenAPI document", () => {
     expect(queryParams(bars).find((p) => p.name === "adjustment")!.schema.enum).toEqual([...ADJUSTMENTS]);
     expect(queryParams(bars).find((p) => p.name === "format")!.schema.enum).toEqual([...API_FORMATS]);
     expect(queryParams(doc.paths["/api/v1/corporate-actions/{symbol}"].get).map((p) => p.name)).toEqual([...ACTIONS_PARAMETERS]);
+    expect(queryParams(doc.paths["/api/v1/market/movers"].get).map((p) => p.name)).toEqual([...MOVERS_PARAMETERS]);
   });
 
   it("every $ref points at a schema it defines, and the bearer scheme is declared", () => {

@@ -5,6 +5,7 @@
  * cannot drift from what the routes accept; tests/e2e/api.test.ts calls every
  * documented parameter and checks each answer against its schema.
  */
+import { DEFAULT_MOVERS_LIMIT, MAX_MOVERS_LIMIT } from "~/lib/market-params";
 import { ADJUSTMENTS } from "@stock-market/pipeline/model/adjust";
 import { SYMBOL_PATTERN } from "@stock-market/pipeline/model/daily-price";
 import { API_EARLIEST_DATE, API_FORMATS, API_LATEST_DATE, DEFAULT_ADJUSTMENT } from "~/lib/api-params";
@@ -124,6 +125,28 @@ export function openApiDocument() {
           },
         },
       },
+      "/api/v1/market/movers": {
+        get: {
+          operationId: "getMarketMovers",
+          summary: "A session's top gainers and losers over the whole market, from the curated lake.",
+          description:
+            "`change_pct` is in percent against the previous close adjusted for the splits executed on the session (a 1-for-20 reverse split is not +1,900 %). " +
+            "The previous close is the ticker's last close within the 10 curated sessions before; a ticker that did not trade on the session, or not in those 10, is not ranked. " +
+            "Gainers rose (most first), losers fell (most first); OTC tickers are included and no price filter applies.",
+          parameters: [
+            { name: "date", in: "query", required: false, description: "The session. Default: the latest curated session.", schema: { ...date("YYYY-MM-DD"), example: "2024-06-07" } },
+            { name: "limit", in: "query", required: false, description: `How many of each list, 1 to ${MAX_MOVERS_LIMIT}.`, schema: { type: "integer", minimum: 1, maximum: MAX_MOVERS_LIMIT, default: DEFAULT_MOVERS_LIMIT, example: 5 } },
+          ],
+          responses: {
+            "200": { description: "The movers.", headers: noStore, content: { "application/json": { schema: ref("Movers") } } },
+            "400": errorResponse("A bad parameter: an unknown or repeated one, a date that is not a real YYYY-MM-DD date, a limit that is not a whole number from 1 to 100."),
+            "401": symbolErrors["401"],
+            "404": errorResponse("The curated lake has no partition for that session (not a trading day, or not curated yet)."),
+            "405": symbolErrors["405"],
+            "503": errorResponse("A curated Parquet object the answer needs is corrupt, truncated or missing; the sentence names it and the `stock-pipeline curate --from D --to D` command that rebuilds it. No data is served."),
+          },
+        },
+      },
       "/api/v1/openapi.json": {
         get: {
           operationId: "getOpenApi",
@@ -161,6 +184,27 @@ export function openApiDocument() {
             close: { type: "number" },
             volume: { type: "number", description: "Shares; may be fractional on an adjusted basis." },
           },
+        },
+        Mover: {
+          type: "object",
+          required: ["symbol", "close", "change_pct"],
+          additionalProperties: false,
+          properties: {
+            symbol: { type: "string" },
+            close: { type: "number", description: "The session's close, as traded." },
+            change_pct: { type: "number", description: "Percent change against the split-adjusted previous close." },
+          },
+        },
+        Movers: {
+          type: "object",
+          required: ["date", "gainers", "losers"],
+          additionalProperties: false,
+          properties: {
+            date: date("The session."),
+            gainers: { type: "array", items: ref("Mover") },
+            losers: { type: "array", items: ref("Mover") },
+          },
+          example: { date: "2024-06-07", gainers: [{ symbol: "SYN0042", close: 12.5, change_pct: 8.7 }], losers: [{ symbol: "SYN0007", close: 3.1, change_pct: -6.2 }] },
         },
         Bars: {
           type: "object",

@@ -2,7 +2,7 @@ import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
 import { adjustBars, type Adjustment } from "@stock-market/pipeline/model/adjust";
 import type { CorporateAction } from "@stock-market/pipeline/model/corporate-action";
 import { describe, expect, it } from "vitest";
-import { chartView, parseViewParams, type ViewParams } from "./chart.server";
+import { chartView, notLoadedMessage, parseViewParams, type ViewParams } from "./chart.server";
 import type { AdjustedHistory } from "./adjusted-history.server";
 
 // Two years of a smooth made-up price ("what one share of today is worth"), traded
@@ -100,5 +100,16 @@ describe("the chart on a basis", () => {
   it("moving averages start on the first visible day, from the bars before the window", () => {
     const v = chartView("T", view("split", { range: "1M", ma: [200] }), history("split"));
     expect(v.mas[0]!.values.every((x) => x !== null)).toBe(true);
+  });
+});
+
+describe("the chart page's answer for a symbol without records", () => {
+  it("says it is not loaded and gives the backfill command for its last year", () => {
+    const m = notLoadedMessage("SYN0042", new Date("2024-06-10T12:00:00Z"));
+    expect(m).toBe('There are no records for the symbol "SYN0042": it is not loaded. To load its last year, run `stock-pipeline backfill --from 2023-06-08 --to 2024-06-07 --tickers SYN0042`.');
+  });
+
+  it("offers no command for a string that is no ticker", () => {
+    expect(notLoadedMessage("$where")).toBe('There are no records for the symbol "$where".');
   });
 });

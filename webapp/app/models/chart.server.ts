@@ -5,7 +5,8 @@
  * summary figures on the same basis, the corporate actions of the window, and
  * whether any value is synthetic or a person's.
  */
-import { addDays, isValidIsoDate, type IsoDate } from "@stock-market/pipeline/calendar/nyse";
+import { addDays, isValidIsoDate, latestCompletedSession, type IsoDate } from "@stock-market/pipeline/calendar/nyse";
+import { isValidSymbol } from "@stock-market/pipeline/model/daily-price";
 import type { Adjustment } from "@stock-market/pipeline/model/adjust";
 import type { Db } from "mongodb";
 import { actionsOfWindow, type ActionsOfWindow } from "~/lib/action-markers";
@@ -144,4 +145,16 @@ export async function loadComparison(
     return { symbol: h.symbol, date: bars.map((b) => b.date), pct: percentChange(bars.map((b) => b.close)), synthetic: bars.some((b) => b.synthetic) };
   });
   return { series: series.filter((s) => s.date.length > 0), from, to: anchor };
+}
+
+/**
+ * The chart page's 404 for a symbol with no records: it is not loaded into
+ * the database (the market page links every ticker of the lake, most of
+ * which are outside the watchlist), with the command that would load a year.
+ */
+export function notLoadedMessage(symbol: string, now = new Date()): string {
+  const none = `There are no records for the symbol "${symbol}"`;
+  if (!(isValidSymbol as (s: string) => boolean)(symbol)) return `${none}.`;
+  const to = latestCompletedSession(now);
+  return `${none}: it is not loaded. To load its last year, run \`stock-pipeline backfill --from ${addDays(to, -365)} --to ${to} --tickers ${symbol}\`.`;
 }

@@ -1,32 +1,47 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams, useSubmit } from "@remix-run/react";
 import { useMemo } from "react";
+import { isValidSymbol } from "@stock-market/pipeline/model/daily-price";
 import { ActionList } from "~/components/action-list";
 import { BasisSelector } from "~/components/basis-selector";
 import { Chart } from "~/components/chart";
+import { CuratedChart } from "~/components/curated-chart";
 import { RangePresets } from "~/components/range-presets";
 import { getDb } from "~/db.server";
 import { BASIS_HINTS, BASIS_LABELS, DEFAULT_CHART_ADJUSTMENT, MA_WINDOWS } from "~/lib/chart-data";
 import { candlestickFigure } from "~/lib/figures";
 import { fmtPrice, fmtSigned, fmtVolume } from "~/lib/format";
-import { loadChart, parseViewParams } from "~/models/chart.server";
+import { loadChart, notLoadedMessage, parseViewParams } from "~/models/chart.server";
+import { loadCuratedChart } from "~/models/market.server";
 import { symbolsInDb } from "~/models/symbols.server";
 import { useRootData } from "~/root";
 import { requireReader } from "~/session.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.view.symbol} · Charts` : "Charts" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.view?.symbol ?? data.curated?.symbol} · Charts` : "Charts" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireReader(request);
   const db = await getDb();
   const symbol = params.symbol!;
   const [view, symbols] = await Promise.all([loadChart(db, symbol, parseViewParams(new URL(request.url).searchParams)), symbolsInDb(db)]);
-  if (!view) throw json({ message: `There are no records for the symbol "${symbol}".` }, { status: 404 });
-  return json({ view, symbols });
+  if (!view) {
+    // Not in MongoDB: charted read-only from the curated lake when it has the ticker (decision 081).
+    const curated = isValidSymbol(symbol) ? await loadCuratedChart(symbol, notLoadedMessage(symbol)) : null;
+    if (!curated) throw json({ message: notLoadedMessage(symbol) }, { status: 404 });
+    return json({ view: null, symbols, curated });
+  }
+  return json({ view, symbols, curated: null });
 }
 
 export default function ChartPage() {
-  const { view, symbols } = useLoaderData<typeof loader>();
+  const { view, curated } = useLoaderData<typeof loader>();
+  return view ? <LoadedChart /> : <CuratedChart data={curated!} />;
+}
+
+function LoadedChart() {
+  const data = useLoaderData<typeof loader>();
+  const view = data.view!;
+  const symbols = data.symbols;
   const { user } = useRootData();
   const [params] = useSearchParams();
   const submit = useSubmit();

@@ -74,6 +74,8 @@ export default function HealthPage() {
         </p>
       ) : null}
 
+      <CuratedCoverage h={h} />
+
       <h2 id="coverage-heading">Coverage per symbol</h2>
       {h.symbols.length === 0 ? (
         <NoDataYet />
@@ -142,7 +144,8 @@ export default function HealthPage() {
                       <td>{s.symbol}</td>
                       <td colSpan={5}>
                         <small>
-                          {s.actionCount - s.actions.length} earlier action{s.actionCount - s.actions.length === 1 ? "" : "s"} not listed (the latest {s.actions.length} are)
+                          {s.actionCount - s.actions.length} earlier action{s.actionCount - s.actions.length === 1 ? "" : "s"} not listed (the latest {s.actions.length} are):{" "}
+                          <a href={`/api/v1/corporate-actions/${encodeURIComponent(s.symbol)}`}>all of them as JSON</a>
                         </small>
                       </td>
                     </tr>,
@@ -213,5 +216,55 @@ export default function HealthPage() {
         </table>
       )}
     </>
+  );
+}
+
+/** The curated Parquet layer (every ticker of each session) beside MongoDB's records (decision 080). */
+function CuratedCoverage({ h }: { h: ReturnType<typeof useLoaderData<typeof loader>> }) {
+  const c = h.curated;
+  const records = h.symbols.reduce((n, s) => n + s.records, 0);
+  return (
+    <section aria-labelledby="curated-heading" data-testid="curated-coverage">
+      <h2 id="curated-heading">Curated layer beside MongoDB</h2>
+      <table aria-labelledby="curated-heading">
+        <thead>
+          <tr>
+            <th>Store</th>
+            <th className="num">Sessions</th>
+            <th className="num">Rows</th>
+            <th>First</th>
+            <th>Last</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td>MongoDB (watchlist, {h.symbols.length} symbols)</td>
+            <td className="num">–</td>
+            <td className="num">{fmtVolume(records)}</td>
+            <td>{h.symbols.reduce<string | null>((m, s) => (s.first !== null && (m === null || s.first < m) ? s.first : m), null) ?? "–"}</td>
+            <td>{h.symbols.reduce<string | null>((m, s) => (s.last !== null && (m === null || s.last > m) ? s.last : m), null) ?? "–"}</td>
+          </tr>
+          <tr data-testid="curated-row">
+            <td>Curated Parquet (every ticker), {c.lake}</td>
+            <td className="num">{fmtVolume(c.sessions)}</td>
+            <td className="num">{c.rows === null ? "not counted (gs:// lake)" : fmtVolume(c.rows)}</td>
+            <td>{c.first ?? "–"}</td>
+            <td>{c.last ?? "–"}</td>
+          </tr>
+        </tbody>
+      </table>
+      {c.gapCount > 0 ? (
+        <p className="warning">
+          {c.gapCount} session(s) between the first and the last have no curated partition: {c.gaps.join(", ")}
+          {c.gapCount > c.gaps.length ? ", …" : ""}. <code>stock-pipeline curate --from D1 --to D2</code> writes them from the lake.
+        </p>
+      ) : null}
+      {c.error ? <p className="warning">The curated layer cannot be listed: {c.error}</p> : null}
+      {c.unreadable.map((u) => (
+        <p key={u.key} className="warning" data-testid="curated-unreadable">
+          {u.message}
+        </p>
+      ))}
+    </section>
   );
 }

@@ -33,7 +33,7 @@ describe("accessibility", () => {
   }
 
   it("every input and select has a visible label, signed out and signed in", async () => {
-    const pages = ["/chart/E2EA", "/chart/E2EA?adjustment=raw&range=5Y", "/compare?symbols=E2EA&symbols=E2EB", "/records", "/records?symbol=E2EB&from=2020-01-01", "/health", "/login"];
+    const pages = ["/chart/E2EA", "/chart/E2EA?adjustment=raw&range=5Y", "/compare?symbols=E2EA&symbols=E2EB", "/records", "/records?symbol=E2EB&from=2020-01-01", "/health", "/market", "/login"];
     for (const path of pages) expect({ path, unlabelled: await unlabelled(path) }).toEqual({ path, unlabelled: [] });
     await signIn(b.page);
     for (const path of ["/records/new", `/records/E2EB/${latest}`, `/records/E2EB/${latest}/delete`, "/audit", "/records"]) {

@@ -223,9 +223,9 @@ describe("the OpenAPI document", () => {
     doc = JSON.parse(r.text) as typeof doc;
   });
 
-  it("is OpenAPI 3.1 JSON listing the three routes and the bearer scheme", () => {
+  it("is OpenAPI 3.1 JSON listing the four routes and the bearer scheme", () => {
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/bars/{symbol}", "/api/v1/corporate-actions/{symbol}", "/api/v1/openapi.json"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/bars/{symbol}", "/api/v1/corporate-actions/{symbol}", "/api/v1/market/movers", "/api/v1/openapi.json"]);
     expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
   });
 

@@ -16,6 +16,7 @@ import type { TestProject } from "vitest/node";
 import { ensureCorporateActionIndexes } from "@stock-market/pipeline/db/corporate-actions.server";
 import type { CorporateAction, SplitAction } from "@stock-market/pipeline/model/corporate-action";
 import { asTradedAcross, seedActions, seedBars, syntheticBars } from "../support/seed";
+import { writeMarketLake, type MarketLakeInfo } from "../support/market-lake";
 import { startWebappServer } from "../support/server";
 
 declare module "vitest" {
@@ -29,6 +30,8 @@ declare module "vitest" {
     /** A trading day of E2EC the seed left out (a gap), for the create test. */
     gapDate: string;
     latest: string;
+    /** The curated lake the server's LAKE_URI points at (tests/support/market-lake.ts). */
+    market: MarketLakeInfo;
   }
 }
 
@@ -76,8 +79,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await client.close();
     }
 
+    const lakeDir = await mkdtemp(join(tmpdir(), "webapp-e2e-lake-"));
+    cleanups.push(() => rm(lakeDir, { recursive: true, force: true }));
+    const market = await writeMarketLake(lakeDir, latest);
+
     const editor = { username: "e2e-editor", password: randomBytes(12).toString("base64url") };
     const server = await startWebappServer({
+      LAKE_URI: lakeDir,
+      CURATED_CACHE_DIR: join(lakeDir, "cache"),
       MONGODB_URI: ferret.uri,
       MONGODB_DB: dbName,
       ADMIN_USERNAME: editor.username,
@@ -98,6 +107,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("gapDate", gapDate);
     project.provide("actions", actions);
     project.provide("latest", latest);
+    project.provide("market", market);
     return teardown;
   } catch (e) {
     await teardown();

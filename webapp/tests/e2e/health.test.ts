@@ -3,6 +3,7 @@ import type { CorporateAction } from "@stock-market/pipeline/model/corporate-act
 import { rebuildSymbolSummaries } from "@stock-market/pipeline/db/symbol-summaries.server";
 import { MongoClient } from "mongodb";
 import { describe, expect, inject, it } from "vitest";
+import { MARKET_SYMBOLS, type MarketLakeInfo } from "../support/market-lake";
 import { SCREENSHOTS, url, useBrowser } from "./browser";
 
 describe("the data health page", () => {
@@ -21,6 +22,19 @@ describe("the data health page", () => {
     expect(await runs.innerText()).toMatch(/backfill[\s\S]*success[\s\S]*seeded \d+ bars/);
     await page.getByText("The database holds synthetic records").waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, "health.png"), fullPage: true });
+  });
+
+  it("shows the curated layer's sessions and rows (the whole market's Parquet) beside MongoDB's records", async () => {
+    const { page } = b;
+    const market = inject("market") as MarketLakeInfo;
+    await page.goto(url("/health"));
+    const row = page.getByTestId("curated-row");
+    await row.waitFor();
+    const cells = (await row.locator("td").allInnerTexts()).map((c) => c.trim());
+    // Counted here from the lake's contents: every symbol on every session, but the halted one once.
+    const rows = market.sessions.length * MARKET_SYMBOLS.length - 1;
+    expect(cells.slice(1)).toEqual([market.sessions.length.toLocaleString("en-US"), rows.toLocaleString("en-US"), market.sessions[0], market.latest]);
+    expect(await page.getByTestId("curated-unreadable").count()).toBe(0);
   });
 
   it("lists each symbol's splits and dividends with kind, date, ratio or cash, status and lake object", async () => {

@@ -307,6 +307,9 @@ describe("query strings", () => {
     ["/chart/E2ED?range=1e308&range=MAX&from=9999-12-31&to=0000-01-01", 200],
     [`/chart/${op}?range=1e308`, 404, /There are no records for the symbol/],
     [`/chart/${"A".repeat(5000)}%00`, 404, /There are no records for the symbol/],
+    ["/market?min_price=1e308&min_dollar_volume=-5&otc=__proto__", 400, /min_price must be a number/],
+    [`/market?date=${op}`, 400, /date must be a real date/],
+    ["/market?otc[$ne]=include", 400, /Unknown query parameter/],
     [`/compare?symbols=${op}&symbols[$ne]=x&symbols=${encodeURIComponent("E2ED,".repeat(1000))}&${"symbols=E2ED&".repeat(500)}range=__proto__&range=1e308`, 200],
     ["/audit?page=1e308", 200],
     [`/audit?page=99999999999999999999&symbol=${op}`, 200],
@@ -366,6 +369,11 @@ describe("the read API's parameters", () => {
     [`/api/v1/bars/E2EA?${"from=2024-01-02&".repeat(500)}`, 400, /"from" was given 500 times/],
     [`/api/v1/bars/E2EA?${encodeURIComponent("\u202e")}=1`, 400, /^Unknown query parameter/],
     ["/api/v1/corporate-actions/E2EA?$where=1", 400, /^Unknown query parameter "\$where": this endpoint takes no query parameters/],
+    ["/api/v1/market/movers?limit=1e308", 400, /^limit must be a whole number from 1 to 100/],
+    ["/api/v1/market/movers?limit=-1&date=2024-06-07", 400, /^limit must be a whole number/],
+    [`/api/v1/market/movers?date=${op}`, 400, /^date must be a real date/],
+    ["/api/v1/market/movers?date[$ne]=x", 400, /^Unknown query parameter "date\[\$ne\]"/],
+    ["/api/v1/market/movers?date=2024-06-07'%3B%20DROP%20TABLE%20x%3B--", 400, /^date must be a real date/],
   ];
 
   it("operators, brackets, repeats, impossible and absurd dates, unicode and NUL are a 400 JSON sentence, never a 500", async () => {

@@ -23,6 +23,8 @@ describe("with READ_REQUIRES_LOGIN=true", () => {
       ADMIN_PASSWORD: editor.password,
       SESSION_SECRET: randomBytes(32).toString("hex"),
       READ_REQUIRES_LOGIN: "true",
+      LAKE_URI: inject("market").root,
+      CURATED_CACHE_DIR: `${inject("market").root}/cache`,
       API_TOKEN_SHA256: `e2e-notebook:${createHash("sha256").update(apiToken).digest("hex")}`,
     });
   });
@@ -30,7 +32,7 @@ describe("with READ_REQUIRES_LOGIN=true", () => {
     await server?.stop();
   });
 
-  const readPaths = ["/chart", "/chart/E2EA?range=1Y", "/compare?symbols=E2EA&symbols=E2EB", "/records?symbol=E2EA", "/records.csv?symbol=E2EA", "/health", "/audit"];
+  const readPaths = ["/chart", "/chart/E2EA?range=1Y", "/compare?symbols=E2EA&symbols=E2EB", "/records?symbol=E2EA", "/records.csv?symbol=E2EA", "/health", "/audit", "/market"];
 
   it.each(readPaths)("a visitor asking for %s is sent to sign in, and gets no data", async (path) => {
     const r = await fetch(`${server.baseUrl}${path}`, { redirect: "manual" });
@@ -68,7 +70,7 @@ describe("with READ_REQUIRES_LOGIN=true", () => {
   });
 
   describe("the read API", () => {
-    const apiPaths = ["/api/v1/bars/E2EA?adjustment=all", "/api/v1/bars/E2EA?format=csv", "/api/v1/corporate-actions/E2EA"];
+    const apiPaths = ["/api/v1/bars/E2EA?adjustment=all", "/api/v1/bars/E2EA?format=csv", "/api/v1/corporate-actions/E2EA", "/api/v1/market/movers?limit=100"];
     const api = (path: string, headers: Record<string, string> = {}) => fetch(`${server.baseUrl}${path}`, { headers, redirect: "manual" });
 
     it.each(apiPaths)("%s answers a visitor 401 with a Bearer challenge and a sentence, not a redirect, and no data", async (path) => {
