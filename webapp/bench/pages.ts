@@ -56,10 +56,10 @@ export interface PagesBenchResult {
 export function pageSpecs(symbols: readonly string[]): PageSpec[] {
   const [a, b, c] = [symbols[0]!, symbols[1] ?? symbols[0]!, symbols[2] ?? symbols[0]!];
   return [
-    { name: "chartMax", label: "chart, Max (MA 50 and 200)", path: `/chart/${a}?range=MAX&ma=50&ma=200`, expect: a },
-    { name: "chart1Y", label: "chart, 1Y", path: `/chart/${b}?range=1Y`, expect: b },
-    { name: "compare", label: "compare, 3 symbols, 5Y", path: `/compare?symbols=${a}&symbols=${b}&symbols=${c}&range=5Y`, expect: c },
-    { name: "recordsFiltered", label: "records, one symbol", path: `/records?symbol=${b}`, expect: b },
+    { name: "chartMax", label: "chart, Max (MA 50 and 200)", path: `/chart/${a}?range=MAX&ma=50&ma=200`, expect: a, symbols: [a] },
+    { name: "chart1Y", label: "chart, 1Y", path: `/chart/${b}?range=1Y`, expect: b, symbols: [b] },
+    { name: "compare", label: "compare, 3 symbols, 5Y", path: `/compare?symbols=${a}&symbols=${b}&symbols=${c}&range=5Y`, expect: c, symbols: [a, b, c] },
+    { name: "recordsFiltered", label: "records, one symbol", path: `/records?symbol=${b}`, expect: b, symbols: [b] },
     { name: "recordsUnfiltered", label: "records, unfiltered", path: `/records`, expect: a },
     { name: "health", label: "health", path: `/health`, expect: c },
     { name: "audit", label: "audit trail", path: `/audit`, expect: "bench-editor" },

@@ -281,19 +281,6 @@ export function getHistory(db: Db, symbol: string, range: { from?: string; to?: 
     .toArray();
 }
 
-/** What a chart or a price view reads of a record: the values and who set them. */
-export type PricePoint = Pick<DailyPrice, "date" | "open" | "high" | "low" | "close" | "volume" | "source" | "feed">;
-const PRICE_POINT = { _id: 0, date: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, source: 1, feed: 1 } as const;
-
-/**
- * A symbol's whole live history in date order, only the fields a price view
- * needs: ten years are 2,500 documents, and decoding the provenance fields
- * too cost about a third of the chart loader's own time.
- */
-export function getPriceHistory(db: Db, symbol: string): Promise<PricePoint[]> {
-  return dailyPrices(db).find({ symbol, ...LIVE }, { projection: PRICE_POINT }).sort({ date: 1 }).toArray() as Promise<PricePoint[]>;
-}
-
 /** Distinct symbols that have live records, sorted: from their summaries, never a scan of the records. */
 export function listSymbols(db: Db): Promise<string[]> {
   return listSummarizedSymbols(db);

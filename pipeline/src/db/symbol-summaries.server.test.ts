@@ -16,7 +16,8 @@ import {
 } from "./daily-prices.server.js";
 import { upsertCorporateActions } from "./corporate-actions.server.js";
 import { readDataVersion } from "./data-version.server.js";
-import { bucketOf, ensureSymbolSummaries, getSymbolSummaries, rebuildSymbolSummaries, SUMMARY_BUCKETS, symbolSummaries, type SymbolSummary } from "./symbol-summaries.server.js";
+import { changedSince, genOf } from "../model/symbol-changes.js";
+import { bucketOf, ensureSymbolSummaries, getSymbolChanges, getSymbolSummaries, rebuildSymbolSummaries, SUMMARY_BUCKETS, symbolSummaries, type SymbolSummary } from "./symbol-summaries.server.js";
 
 const { db } = await useTestDatabase();
 await ensureDailyPriceIndexes(db);
@@ -154,6 +155,33 @@ describe("symbol_summaries", () => {
       lakeObjectOf: () => "k",
     });
     expect((await readDataVersion(db)).v).not.toBe(afterInsert);
+  });
+
+  it("every live change moves the symbol's generation and logs its date, a change no summary field shows too; other symbols keep theirs", async () => {
+    await load([bar("GN1", "2024-08-01", 1), bar("GN1", "2024-08-02", 1), bar("GN2", "2024-08-01", 1)]);
+    const g0 = await getSymbolChanges(db, "GN1");
+    const other = await getSymbolChanges(db, "GN2");
+    await load([bar("GN1", "2024-08-02", 2)]); // new values only: the summary's fields stay as they are
+    const g1 = await getSymbolChanges(db, "GN1");
+    expect(genOf(g1)).not.toBe(genOf(g0));
+    expect(changedSince(g1, genOf(g0))).toEqual(["2024-08-02"]);
+    const seen = (await getDailyPrice(db, "GN1", "2024-08-01"))!.updatedAt;
+    await editManualPrice(db, "GN1", "2024-08-01", v(3), "p", seen);
+    await deleteManualPrice(db, "GN1", "2024-08-02", "p", (await getDailyPrice(db, "GN1", "2024-08-02"))!.updatedAt);
+    expect(changedSince(await getSymbolChanges(db, "GN1"), genOf(g0))).toEqual(["2024-08-01", "2024-08-02"]);
+    expect(await getSymbolChanges(db, "GN2")).toEqual(other);
+    await load([bar("GN1", "2024-08-01", 3)]); // the same values again: nothing changed, nothing logged
+    expect(changedSince(await getSymbolChanges(db, "GN1"), genOf(g0))).toEqual(["2024-08-01", "2024-08-02"]);
+    expect(await getSymbolChanges(db, "NOPE")).toBeNull();
+  });
+
+  it("a rebuild starts every symbol's log afresh, so a reader of an older generation reads whole", async () => {
+    const before = await getSymbolChanges(db, "GN1");
+    await rebuildSymbolSummaries(db, ["GN1"]);
+    const after = await getSymbolChanges(db, "GN1");
+    expect(genOf(after)).not.toBe(genOf(before));
+    expect(changedSince(after, genOf(before))).toBeNull();
+    expect((await summaries(["GN1"])).GN1).not.toHaveProperty("gen");
   });
 
   it("ensureSymbolSummaries builds the summaries of a database from before they existed, once", async () => {

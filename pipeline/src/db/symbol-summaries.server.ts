@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
 import { fromStoredDate, type DailyPrice } from "../model/daily-price.js";
+import { marked, rebased, type SymbolChanges } from "../model/symbol-changes.js";
 import { applyChanges, emptySummary, isNoop, summarize, type RecordChange, type RecordState, type SummaryFields } from "../model/symbol-summary.js";
 import { chunks } from "./batching.server.js";
 import { dailyPrices, LIVE } from "./daily-prices.server.js";
@@ -37,7 +38,10 @@ export interface SymbolSummary extends SummaryFields {
   updatedAt: Date;
 }
 
-interface SummaryEntry extends SummaryFields {
+/** What a bucket stores per symbol: the summary, and the generation readers of its records check. */
+type EntryFields = SummaryFields & SymbolChanges;
+
+interface SummaryEntry extends EntryFields {
   symbol: string;
 }
 
@@ -84,15 +88,23 @@ const MAX_PASSES = 5;
  * the buckets whose write did not match go round again.
  */
 export async function applySummaryChanges(db: Db, changes: readonly RecordChange[]): Promise<void> {
-  const bySymbol = new Map<string, RecordChange[]>();
+  // Also a change no summary field shows (new values): the symbol's generation moves with every live change.
+  const bySymbol = new Map<string, { moves: RecordChange[]; dates: string[] }>();
   for (const c of changes) {
-    if (isNoop(c)) continue;
-    let list = bySymbol.get(c.symbol);
-    if (!list) bySymbol.set(c.symbol, (list = []));
-    list.push(c);
+    const date = c.after?.date ?? c.before?.date;
+    if (date === undefined) continue;
+    let of = bySymbol.get(c.symbol);
+    if (!of) bySymbol.set(c.symbol, (of = { moves: [], dates: [] }));
+    of.dates.push(date);
+    if (!isNoop(c)) of.moves.push(c);
   }
   if (bySymbol.size === 0) return;
-  const left = await updateBuckets(db, [...bySymbol.keys()], (symbol, old) => applyChanges(old ?? emptySummary(), bySymbol.get(symbol)!), { passes: MAX_PASSES, rebuild: false });
+  const gen = newGen();
+  const next = (symbol: string, old: EntryFields | undefined): EntryFields => {
+    const { moves, dates } = bySymbol.get(symbol)!;
+    return { ...applyChanges(old ? fieldsOf(old) : emptySummary(), moves), ...marked(old, gen, dates) };
+  };
+  const left = await updateBuckets(db, [...bySymbol.keys()], next, { passes: MAX_PASSES, rebuild: false });
   // Never leave a summary wrong: recompute what kept colliding from the records.
   if (left.length > 0) await rebuildSymbolSummaries(db, left);
 }
@@ -105,7 +117,7 @@ export async function applySummaryChanges(db: Db, changes: readonly RecordChange
 async function updateBuckets(
   db: Db,
   symbols: readonly string[],
-  next: (symbol: string, old: SummaryFields | undefined) => SummaryFields,
+  next: (symbol: string, old: EntryFields | undefined) => EntryFields,
   opts: { passes: number; rebuild: boolean },
 ): Promise<string[]> {
   const byBucket = new Map<string, string[]>();
@@ -125,7 +137,7 @@ async function updateBuckets(
 }
 
 /** One read of the buckets and one guarded write of each; returns the buckets that did not land. */
-async function writePass(db: Db, pending: string[], byBucket: Map<string, string[]>, next: (symbol: string, old: SummaryFields | undefined) => SummaryFields, rebuild: boolean): Promise<string[]> {
+async function writePass(db: Db, pending: string[], byBucket: Map<string, string[]>, next: (symbol: string, old: EntryFields | undefined) => EntryFields, rebuild: boolean): Promise<string[]> {
   const stored = await readBuckets(db, pending, rebuild);
   const now = new Date();
   const ops: AnyBulkWriteOperation<StoredBucket>[] = [];
@@ -152,14 +164,23 @@ async function writePass(db: Db, pending: string[], byBucket: Map<string, string
   return pending.filter((b) => !landed.has(b));
 }
 
-function withoutSymbol({ symbol: _symbol, ...fields }: SummaryEntry): SummaryFields {
+function withoutSymbol({ symbol: _symbol, ...fields }: SummaryEntry): EntryFields {
   return fields;
 }
+
+function fieldsOf({ gen: _gen, log: _log, ...fields }: EntryFields): SummaryFields {
+  return fields;
+}
+
+/** Short and fresh: a label, compared for equality only, stored once per symbol and mark. */
+const newGen = (): string => randomUUID().slice(0, 13);
 
 /** The buckets (every one when `ids` is omitted), decoded. A bucket whose JSON is damaged is an error, or empty when `lenient` (a rebuild rewrites it). */
 async function readBuckets(db: Db, ids?: readonly string[], lenient = false): Promise<Map<string, Bucket>> {
   const out = new Map<string, Bucket>();
-  for await (const b of symbolSummaries(db).find(ids ? { _id: { $in: [...ids] } } : {})) {
+  // One id by equality: the plainest filter, served by the key on any server.
+  const filter = ids ? (ids.length === 1 ? { _id: ids[0]! } : { _id: { $in: [...ids] } }) : {};
+  for await (const b of symbolSummaries(db).find(filter)) {
     let symbols: SummaryEntry[];
     try {
       symbols = JSON.parse(b.entries) as SummaryEntry[];
@@ -210,22 +231,25 @@ export function rebuildSymbolSummaries(db: Db, symbols?: readonly string[]): Pro
 async function rebuild(db: Db, symbols?: readonly string[]): Promise<number> {
   const states = new Map<string, RecordState[]>();
   for (const s of symbols ?? []) states.set(s, []);
-  const cursor = dailyPrices(db).find(
-    { ...(symbols ? { symbol: { $in: [...symbols] } } : {}), ...LIVE },
-    { projection: { _id: 0, symbol: 1, date: 1, source: 1, feed: 1, basis: 1 } },
-  );
-  for await (const d of cursor) {
-    let list = states.get(d.symbol);
-    if (!list) states.set(d.symbol, (list = []));
-    list.push(recordState(d)!);
+  // A few symbols: one equality read each, which FerretDB hands to PostgreSQL (an $in it does not: a scan).
+  const filters = symbols && symbols.length <= FEW_SYMBOLS ? symbols.map((s) => ({ symbol: s })) : [symbols ? { symbol: { $in: [...symbols] } } : {}];
+  for (const filter of filters) {
+    for await (const d of dailyPrices(db).find({ ...filter, ...LIVE }, { projection: { _id: 0, symbol: 1, date: 1, source: 1, feed: 1, basis: 1 } })) {
+      let list = states.get(d.symbol);
+      if (!list) states.set(d.symbol, (list = []));
+      list.push(recordState(d)!);
+    }
   }
   if (!symbols) for (const b of (await readBuckets(db, undefined, true)).values()) for (const e of b.symbols) if (!states.has(e.symbol)) states.set(e.symbol, []);
-  const left = await updateBuckets(db, [...states.keys()], (symbol) => summarize(states.get(symbol)!), { passes: REBUILD_PASSES, rebuild: true });
+  // What changed before a rebuild is not known: a new base makes every reader read its symbols whole.
+  const gen = newGen();
+  const left = await updateBuckets(db, [...states.keys()], (symbol) => ({ ...summarize(states.get(symbol)!), ...rebased(gen) }), { passes: REBUILD_PASSES, rebuild: true });
   if (left.length > 0) throw new DatabaseError(`the summaries of ${left.slice(0, 5).join(", ")}${left.length > 5 ? "…" : ""} kept changing under a rebuild (${REBUILD_PASSES} tries): run \`stock-pipeline status --verify\` again`);
   return states.size;
 }
 
 const REBUILD_PASSES = 20;
+const FEW_SYMBOLS = 16;
 
 /**
  * Start-up migration: builds the summaries once when none is stored but
@@ -249,9 +273,27 @@ export async function getSymbolSummaries(db: Db, symbols?: readonly string[]): P
   const buckets = await readBuckets(db, wanted ? [...new Set([...wanted].map(bucketOf))] : undefined);
   const out = new Map<string, SymbolSummary>();
   for (const b of buckets.values()) {
-    for (const { symbol, ...fields } of b.symbols) if (!wanted || wanted.has(symbol)) out.set(symbol, { _id: symbol, ...fields, rev: b.rev, updatedAt: b.updatedAt });
+    for (const { symbol, gen: _gen, log: _log, ...fields } of b.symbols) if (!wanted || wanted.has(symbol)) out.set(symbol, { _id: symbol, ...fields, rev: b.rev, updatedAt: b.updatedAt });
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * The symbol's generation and change log (model/symbol-changes.ts); null
+ * when it has no summary. One `_id` read of its bucket.
+ */
+export async function getSymbolChanges(db: Db, symbol: string): Promise<SymbolChanges | null> {
+  const entry = (await readBuckets(db, [bucketOf(symbol)])).get(bucketOf(symbol))?.symbols.find((e) => e.symbol === symbol);
+  return entry ? { ...(entry.gen !== undefined && { gen: entry.gen }), ...(entry.log && { log: entry.log }) } : null;
+}
+
+/** Every symbol's generation and change log, and its live count: one read of every bucket. */
+export async function getAllSymbolChanges(db: Db): Promise<Map<string, SymbolChanges & { records: number }>> {
+  const out = new Map<string, SymbolChanges & { records: number }>();
+  for (const b of (await readBuckets(db)).values()) {
+    for (const e of b.symbols) out.set(e.symbol, { ...(e.gen !== undefined && { gen: e.gen }), ...(e.log && { log: e.log }), records: e.records });
+  }
+  return out;
 }
 
 /** Symbols with live records, sorted. */

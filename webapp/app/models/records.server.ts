@@ -16,9 +16,12 @@ import {
   type ManualWriteResult,
 } from "@stock-market/pipeline/db/daily-prices.server";
 import { fromStoredDate, type DailyPrice, type PriceValues } from "@stock-market/pipeline/model/daily-price";
+import type { RecordView } from "@stock-market/pipeline/db/record-views.server";
 import type { Db } from "mongodb";
 import type { RecordsQuery } from "~/lib/records-query";
+import { selectRecords } from "~/lib/select-records";
 import { cachedRead } from "~/read-cache.server";
+import { allSymbolRecords, symbolRecords } from "~/symbol-records.server";
 
 /** A record as the browser gets it (plain JSON). */
 export interface RecordRow {
@@ -38,7 +41,7 @@ export interface RecordRow {
   deleted: boolean;
 }
 
-export function toRow(d: DailyPrice): RecordRow {
+export function toRow(d: RecordView): RecordRow {
   return {
     symbol: d.symbol,
     date: fromStoredDate(d.date),
@@ -61,12 +64,33 @@ export function toDbQuery(q: RecordsQuery): DailyPriceQuery {
   return { symbol: q.symbol, from: q.from, to: q.to, source: q.source };
 }
 
-/** One page of the records table; cached per data version and query (read-only). */
+/** One page of the records table: one symbol's from the record store, others cached per data version and query (read-only). */
 export function recordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
+  if (q.symbol) return symbolRecordsPage(db, q.symbol, q);
   return cachedRead(db, `records\u0000${JSON.stringify([q.symbol, q.from, q.to, q.source, q.sort, q.dir, q.page, q.size])}`, () => readRecordsPage(db, q), (p) => p.rows.length);
 }
 
+/** One symbol's page from its records held in memory: current by that symbol's generation, not the data version. */
+async function symbolRecordsPage(db: Db, symbol: string, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
+  return pageOf(selectRecords(await symbolRecords(db, symbol), q), q);
+}
+
+function pageOf(selected: readonly RecordView[], q: RecordsQuery): { rows: RecordRow[]; total: number } {
+  const skip = (q.page - 1) * q.size;
+  return { rows: selected.slice(skip, skip + q.size).map(toRow), total: selected.length };
+}
+
+/**
+ * A page of every symbol. In date order with no source filter the database
+ * walks dates (records-by-date.server.ts); any other view would make it read
+ * and sort every record, so it is taken from the records held in memory while
+ * they fit (symbol-records.server.ts).
+ */
 async function readRecordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
+  if (q.sort !== "date" || q.source) {
+    const all = await allSymbolRecords(db);
+    if (all) return pageOf(selectRecords(all, q), q);
+  }
   const { rows, total } = await findDailyPricesPage(db, toDbQuery(q), {
     sort: q.sort,
     dir: q.dir === "asc" ? 1 : -1,
