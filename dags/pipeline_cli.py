@@ -2,19 +2,19 @@
 
 Spells CLI flags; decides nothing about data. The CLI validates dates and
 tickers, turns a weekend or holiday into "market closed" (exit 0), refuses
-future dates, and owns every rule about what to fetch and load. The one thing
-decided here is which session a scheduled run is for: the latest NYSE session
-completed at the run's data-interval end (see trading_calendar.py and
-docs/decisions/010-airflow-schedule.md).
+future dates, and owns every rule about what to fetch and load, including
+which session a scheduled run is for: the DAG passes the run's data-interval
+end as ``--as-of`` and the CLI takes the latest NYSE session completed at that
+instant, after the sessions missed since the last load
+(docs/decisions/010-airflow-schedule.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Mapping
-
-from trading_calendar import latest_completed_session
+from datetime import date, datetime, timezone
+from typing import Any
 
 MODES = ("daily", "backfill", "reprocess")
 TASKS = ("extract", "load", "check")
@@ -28,6 +28,7 @@ class InvalidParams(ValueError):
 class RunPlan:
     mode: str
     date: str | None = None
+    as_of: str | None = None
     start: str | None = None
     end: str | None = None
     tickers: str | None = None
@@ -46,6 +47,13 @@ def run_instant(dag_run: Any) -> datetime:
         if value is not None:
             return value
     raise InvalidParams("the DAG run has neither a data interval nor run_after: cannot tell which session it is for")
+
+
+def as_of_argument(instant: datetime) -> str:
+    """The instant as the CLI's ``--as-of`` takes it: ISO 8601 in UTC, to the second."""
+    if instant.tzinfo is None:
+        raise InvalidParams(f"the run's instant {instant.isoformat()} has no time zone: cannot tell which session it is for")
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(params: Mapping[str, Any], name: str) -> str | None:
@@ -71,7 +79,7 @@ def plan_for(params: Mapping[str, Any], dag_run: Any) -> RunPlan:
         if refetch:
             raise InvalidParams("param refetch belongs to mode backfill (a daily extract always asks the API again)")
         if day is None:
-            day = latest_completed_session(run_instant(dag_run)).isoformat()
+            return RunPlan(mode, as_of=as_of_argument(run_instant(dag_run)), tickers=tickers, overwrite_manual=overwrite)
         return RunPlan(mode, date=day, tickers=tickers, overwrite_manual=overwrite)
 
     if day:
@@ -97,20 +105,23 @@ def cli_args(task: str, plan: RunPlan) -> list[str]:
     tickers = ["--tickers", plan.tickers] if plan.tickers else []
     overwrite = ["--overwrite-manual"] if plan.overwrite_manual else []
     span = ["--from", plan.start or "", "--to", plan.end or ""]
+    # An explicit date is that one session; otherwise the CLI decides from the instant (and heals missed sessions).
+    session = ["--date", plan.date] if plan.date else ["--as-of", plan.as_of or ""]
     if task == "extract":  # API -> lake
         if plan.mode == "daily":
-            return ["extract", "--date", plan.date or "", "--json"]
+            # Without a date the watchlist decides which sessions were missed: the same one as load's.
+            return ["extract", *session, *(tickers if plan.as_of else []), "--json"]
         if plan.mode == "backfill":
             return ["backfill", *span, "--lake-only", *tickers, *(["--refetch"] if plan.refetch else []), "--json"]
         return []  # reprocess: the lake already has everything, no API calls
     if task == "load":  # lake -> MongoDB
         if plan.mode == "daily":
-            return ["load", "--date", plan.date or "", *tickers, *overwrite, "--json"]
+            return ["load", *session, *tickers, *overwrite, "--json"]
         return ["reprocess", *span, *tickers, *overwrite, "--json"]
     if task == "check":
         # daily: fail the run unless every watched ticker has a record for the
         # session (a run that loaded nothing must not be green); ranges: coverage.
         if plan.mode == "daily":
-            return ["check", "--date", plan.date or "", *tickers, "--json"]
+            return ["check", *session, *tickers, "--json"]
         return ["status", *tickers, "--json"]
     raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")

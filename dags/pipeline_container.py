@@ -45,6 +45,7 @@ FORWARDED_CONFIG = (
     "GCS_API_ENDPOINT",
     "GCS_PROJECT_ID",
     "TICKERS",
+    "MAX_CATCH_UP_SESSIONS",
     "ALLOW_SYNTHETIC_DATA",
 )
 # Secret CLI configuration -> the Airflow Variable that may hold it.

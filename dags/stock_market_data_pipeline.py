@@ -9,9 +9,12 @@ default `stock-pipeline:latest`); all logic lives in the CLI.
 
 | task | daily (scheduled) | backfill | reprocess |
 |---|---|---|---|
-| `extract` (API → lake) | `extract --date D` | `backfill --from F --to T --lake-only` | skipped |
-| `load` (lake → MongoDB) | `load --date D` | `reprocess --from F --to T` | `reprocess --from F --to T` |
-| `check` | `check --date D` (fails unless every ticker has a record) | `status --json` | `status --json` |
+| `extract` (API → lake) | `extract --as-of I` | `backfill --from F --to T --lake-only` | skipped |
+| `load` (lake → MongoDB) | `load --as-of I` | `reprocess --from F --to T` | `reprocess --from F --to T` |
+| `check` | `check --as-of I` (fails unless every ticker has a record) | `status --json` | `status --json` |
+
+`I` is the run's data-interval end (a manual run's trigger time); a manual
+daily run with a `date` passes `--date D` instead.
 
 **Corporate actions.** The daily `extract` stores, besides the grouped bars
 (requested `adjusted=false`, as traded), the whole market's splits executing
@@ -22,12 +25,16 @@ exits 3 (the task retries); a later run also fetches the actions of the
 previous 10 sessions that are missing from the lake.
 
 **Schedule.** Monday to Friday at 06:00 New York time (`CronTriggerTimetable`,
-DST-aware). A run ingests the latest NYSE session completed at its
-data-interval end: Monday's run takes Friday, the run after a holiday takes
-the session before it (2025-07-07 → 2025-07-03). By then the day's bars are
-final (the free plan refuses "today" before an undocumented end-of-day
-cut-off, and volumes get revised after the close). A weekend or holiday date
-is not an error: the CLI says the market was closed and exits 0.
+DST-aware). The DAG holds no calendar: it passes its data-interval end as
+`--as-of`, and the CLI ingests the latest NYSE session completed at that
+instant: Monday's run takes Friday, the run after a holiday takes the session
+before it (2025-07-07 → 2025-07-03). By then the day's bars are final (the
+free plan refuses "today" before an undocumented end-of-day cut-off, and
+volumes get revised after the close). Sessions missed since the last one
+loaded for the watchlist (Airflow was down) are ingested first, at most
+`MAX_CATCH_UP_SESSIONS` (default 10); the log names older ones and the
+back-fill that fills them. A weekend or holiday `date` is not an error: the
+CLI says the market was closed and exits 0.
 
 **Manual runs** ("Trigger" with params): `mode` daily (one `date`; empty =
 the latest completed session at trigger time), backfill (`from`, `to`: the
@@ -101,7 +108,8 @@ with DAG(
                       description="daily: one session; backfill: API -> lake -> MongoDB for from..to; "
                       "reprocess: lake -> MongoDB for from..to, no API calls"),
         "date": Param(None, type=["null", "string"], format="date", title="Date (daily)",
-                      description="Session to ingest, YYYY-MM-DD. Empty: the latest completed NYSE session."),
+                      description="Session to ingest, YYYY-MM-DD. Empty: the latest session completed at trigger time, "
+                      "after any missed since the last load."),
         "from": Param(None, type=["null", "string"], format="date", title="From (backfill, reprocess)",
                       description="First date, YYYY-MM-DD."),
         "to": Param(None, type=["null", "string"], format="date", title="To (backfill, reprocess)",

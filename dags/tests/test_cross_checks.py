@@ -26,10 +26,12 @@ AIRFLOW_SERVICES = ("scheduler", "dag-processor", "api-server", "triggerer")  # 
 def every_command_the_dag_can_run() -> list[list[str]]:
     plans = [
         RunPlan("daily", date="2025-01-03", tickers="AAPL", overwrite_manual=True),
+        RunPlan("daily", as_of="2025-01-06T11:00:00Z", tickers="AAPL", overwrite_manual=True),
         RunPlan("backfill", start="2025-01-02", end="2025-01-31", tickers="AAPL", overwrite_manual=True, refetch=True),
         RunPlan("reprocess", start="2025-01-02", end="2025-01-31", tickers="AAPL", overwrite_manual=True),
     ]
     assert {plan.mode for plan in plans} == set(MODES)
+    assert {plan.as_of is None for plan in plans} == {True, False}
     return [args for plan in plans for task in TASKS if (args := cli_args(task, plan))]
 
 

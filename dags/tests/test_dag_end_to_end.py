@@ -95,6 +95,25 @@ def test_a_scheduled_run_loads_the_session_and_a_second_run_changes_nothing(pipe
     assert launched == [("extract", 0), ("load", 0), ("check", 0)] * 2
 
 
+def test_the_run_after_july_4th_loads_july_3rd_and_a_run_after_missed_days_heals_them(pipeline):
+    dag = load_dag()
+    after_holiday = run_dag(dag, logical_date=datetime(2025, 7, 7, 10, 0, tzinfo=UTC))  # Monday 06:00 New York
+    assert after_holiday.state == "success", task_states(after_holiday)
+    loaded = json.loads(xcom_value(after_holiday, "load"))
+    assert loaded["date"] == "2025-07-03" and loaded["details"]["sessions"] == ["2025-07-03"]  # empty database: no history
+    assert len(stored_records(pipeline["db"], datetime(2025, 7, 3))) == len(WATCHLIST)
+
+    # Airflow was down on Tuesday and Wednesday: Thursday's run ingests Mon 07-07 and Tue 07-08 before Wed 07-09.
+    control(pipeline["url"], "reset-stats", {})
+    thursday = run_dag(dag, logical_date=datetime(2025, 7, 10, 10, 0, tzinfo=UTC))
+    assert thursday.state == "success", task_states(thursday)
+    assert control(pipeline["url"], "stats")["byRoute"]["grouped"] == 3
+    healed = json.loads(xcom_value(thursday, "load"))
+    assert healed["details"]["sessions"] == ["2025-07-07", "2025-07-08", "2025-07-09"]
+    assert healed["counts"]["inserted"] == 3 * len(WATCHLIST)
+    assert json.loads(xcom_value(thursday, "check"))["date"] == "2025-07-09"
+
+
 def test_a_rejected_api_key_fails_the_run_after_bounded_retries_and_the_log_names_the_cause(pipeline, capfd):
     control(pipeline["url"], "faults", {"kind": "status", "status": 401, "times": 100})
     dag = load_dag()

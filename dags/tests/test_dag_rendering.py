@@ -59,39 +59,40 @@ def test_the_schedule_fires_at_six_new_york_time_on_weekdays_only_across_dst(dag
     ]
 
 
-def test_a_scheduled_monday_run_ingests_the_previous_friday(dag, recorder):
+def test_a_scheduled_monday_run_passes_its_data_interval_end_as_as_of(dag, recorder):
     info = scheduled_run_after(dag, datetime(2025, 6, 27, 10, 0, tzinfo=UTC))  # after Friday's run
     assert info.logical_date == datetime(2025, 6, 30, 10, 0, tzinfo=UTC)  # Monday 06:00 EDT
     dag_run = run_dag(dag, logical_date=info.logical_date, run_after=info.run_after)
     assert dag_run.data_interval_end == info.data_interval.end
     assert dag_run.state == "success"
+    # The CLI turns Monday 06:00 into Friday's session (test_dag_end_to_end runs it).
     assert recorder.commands() == {
-        "extract": ["extract", "--date", "2025-06-27", "--json"],
-        "load": ["load", "--date", "2025-06-27", "--json"],
-        "check": ["check", "--date", "2025-06-27", "--json"],
+        "extract": ["extract", "--as-of", "2025-06-30T10:00:00Z", "--json"],
+        "load": ["load", "--as-of", "2025-06-30T10:00:00Z", "--json"],
+        "check": ["check", "--as-of", "2025-06-30T10:00:00Z", "--json"],
     }
     assert {launch.image for launch in recorder.launches} == {"stock-pipeline:latest"}
     assert {tuple(launch.entrypoint) for launch in recorder.launches} == {("stock-pipeline",)}
 
 
-def test_the_run_after_the_july_4th_holiday_ingests_july_3rd(dag, recorder):
+def test_the_run_after_the_july_4th_holiday_passes_monday_morning_as_as_of(dag, recorder):
     info = scheduled_run_after(dag, datetime(2025, 7, 4, 10, 0, tzinfo=UTC))  # the run on the holiday itself
     assert info.logical_date == datetime(2025, 7, 7, 10, 0, tzinfo=UTC)
     dag_run = run_dag(dag, logical_date=info.logical_date, run_after=info.run_after)
     assert dag_run.state == "success"
-    assert recorder.commands()["extract"] == ["extract", "--date", "2025-07-03", "--json"]
-    assert recorder.commands()["load"] == ["load", "--date", "2025-07-03", "--json"]
+    assert recorder.commands()["extract"] == ["extract", "--as-of", "2025-07-07T10:00:00Z", "--json"]
+    assert recorder.commands()["load"] == ["load", "--as-of", "2025-07-07T10:00:00Z", "--json"]
     # What the UI shows as the rendered command is the same argument list.
     shown = rendered_fields(dag_run)
-    assert json.loads(shown["extract"]["command"]) == ["extract", "--date", "2025-07-03", "--json"]
+    assert json.loads(shown["extract"]["command"]) == ["extract", "--as-of", "2025-07-07T10:00:00Z", "--json"]
 
 
-def test_a_manual_run_without_logical_date_ingests_the_latest_completed_session(dag, recorder):
+def test_a_manual_run_without_logical_date_passes_its_trigger_time_as_as_of(dag, recorder):
     # Triggered from the UI on 2025-07-04 (a holiday) at 14:00 New York time: no logical date, no data interval.
     dag_run = run_dag(dag, logical_date=None, run_after=datetime(2025, 7, 4, 18, 0, tzinfo=UTC))
     assert dag_run.logical_date is None and dag_run.data_interval_end is None
     assert dag_run.state == "success"
-    assert recorder.commands()["extract"] == ["extract", "--date", "2025-07-03", "--json"]
+    assert recorder.commands()["extract"] == ["extract", "--as-of", "2025-07-04T18:00:00Z", "--json"]
 
 
 def test_a_manual_daily_run_with_params_passes_date_tickers_and_overwrite(dag, recorder):

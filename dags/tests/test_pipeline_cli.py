@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from pipeline_cli import InvalidParams, RunPlan, cli_args, plan_for, run_instant
+from pipeline_cli import InvalidParams, RunPlan, as_of_argument, cli_args, plan_for, run_instant
 
 UTC = timezone.utc
 DEFAULTS = {"mode": "daily", "date": None, "from": None, "to": None, "tickers": None, "overwrite_manual": False, "refetch": False}
@@ -24,12 +24,25 @@ def test_the_run_instant_is_the_data_interval_end_else_run_after():
         run_instant(run())
 
 
-def test_scheduled_defaults_take_the_latest_completed_session():
+def test_scheduled_defaults_pass_the_data_interval_end_as_as_of():
     plan = plan_for(DEFAULTS, run(data_interval_end=datetime(2025, 6, 30, 10, tzinfo=UTC)))
-    assert plan == RunPlan("daily", date="2025-06-27")
-    assert cli_args("extract", plan) == ["extract", "--date", "2025-06-27", "--json"]
-    assert cli_args("load", plan) == ["load", "--date", "2025-06-27", "--json"]
-    assert cli_args("check", plan) == ["check", "--date", "2025-06-27", "--json"]
+    assert plan == RunPlan("daily", as_of="2025-06-30T10:00:00Z")
+    assert cli_args("extract", plan) == ["extract", "--as-of", "2025-06-30T10:00:00Z", "--json"]
+    assert cli_args("load", plan) == ["load", "--as-of", "2025-06-30T10:00:00Z", "--json"]
+    assert cli_args("check", plan) == ["check", "--as-of", "2025-06-30T10:00:00Z", "--json"]
+
+
+def test_the_as_of_instant_is_written_in_utc_and_a_naive_one_is_refused():
+    new_york = timezone(timedelta(hours=-4))
+    assert as_of_argument(datetime(2025, 7, 7, 6, 0, 0, 999999, tzinfo=new_york)) == "2025-07-07T10:00:00Z"
+    with pytest.raises(InvalidParams, match="no time zone"):
+        as_of_argument(datetime(2025, 7, 7, 6, 0))  # noqa: DTZ001 - a naive instant is what is refused
+
+
+def test_without_a_date_extract_gets_the_tickers_too_since_they_decide_the_missed_sessions():
+    plan = plan_for({**DEFAULTS, "tickers": "AAPL"}, run(run_after=datetime(2025, 7, 4, 18, tzinfo=UTC)))
+    assert cli_args("extract", plan) == ["extract", "--as-of", "2025-07-04T18:00:00Z", "--tickers", "AAPL", "--json"]
+    assert cli_args("load", plan) == ["load", "--as-of", "2025-07-04T18:00:00Z", "--tickers", "AAPL", "--json"]
 
 
 def test_an_explicit_date_wins_and_blank_values_count_as_empty():

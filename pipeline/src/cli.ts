@@ -1,8 +1,10 @@
 import yargs from "yargs";
+import { parseAsOf, sessionAsOf } from "./calendar/as-of.js";
 import { EARLIEST_DATE, isValidIsoDate, todayInNewYork } from "./calendar/nyse.js";
 import { loadConfig, redact, tickerListSchema, type Config, type TickerSelection } from "./config.server.js";
 import { backfill, checkBackfillTickers, reprocess, type RangeArgs } from "./commands/backfill.server.js";
 import { errorMessage, openDatabase, recordAbandonedRuns, withRun, type CommandResult, type Context, type RunResult } from "./commands/context.server.js";
+import { catchUp } from "./commands/catch-up.server.js";
 import { check } from "./commands/check.server.js";
 import { curateRange } from "./commands/curate.server.js";
 import { extract, load, run, type DailyArgs } from "./commands/daily.server.js";
@@ -26,6 +28,7 @@ const OUTCOME_EXIT: Record<CommandResult["outcome"], number> = { success: 0, "ma
 interface Parsed {
   command: string;
   date?: string;
+  asOf?: string;
   from?: string;
   to?: string;
   tickers?: string;
@@ -63,20 +66,30 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
 }
 
+const DAILY_COMMANDS = ["extract", "load", "run", "check"];
+
 async function runCommand(config: Config, p: Parsed, tickers: TickerSelection, io: Io): Promise<number> {
-  const daily: DailyArgs = { date: p.date!, tickers, overwriteManual: p.overwriteManual };
+  const isDaily = DAILY_COMMANDS.includes(p.command);
+  // No --date: the latest session completed at --as-of (default: now); extract, load and run also catch up on missed ones.
+  const asOf = isDaily && p.date === undefined ? (p.asOf !== undefined ? parseAsOf(p.asOf) : new Date()) : undefined;
+  const daily: DailyArgs = { date: p.date ?? (asOf ? sessionAsOf(asOf) : ""), tickers, overwriteManual: p.overwriteManual };
+  const latest = { latest: daily.date, tickers, overwriteManual: p.overwriteManual };
   const range: RangeArgs = { from: p.from!, to: p.to!, tickers, overwriteManual: p.overwriteManual, refetch: p.refetch, lakeOnly: p.lakeOnly };
   const bodies: Record<string, (ctx: Context) => Promise<CommandResult>> = {
-    extract: (ctx) => extract(ctx, daily),
-    load: (ctx) => load(ctx, daily),
-    run: (ctx) => run(ctx, daily),
+    extract: (ctx) => (asOf ? catchUp(ctx, "extract", latest) : extract(ctx, daily)),
+    load: (ctx) => (asOf ? catchUp(ctx, "load", latest) : load(ctx, daily)),
+    run: (ctx) => (asOf ? catchUp(ctx, "run", latest) : run(ctx, daily)),
     backfill: (ctx) => backfill(ctx, range),
     reprocess: (ctx) => reprocess(ctx, range),
     check: (ctx) => check(ctx, daily),
     curate: (ctx) => curateRange(ctx, { from: p.from!, to: p.to! }),
   };
   if (p.command === "backfill") checkBackfillTickers(tickers);
-  const args = p.date ? { date: p.date, tickers } : p.command === "curate" ? { from: p.from, to: p.to } : { from: p.from, to: p.to, tickers };
+  const args = isDaily
+    ? { date: daily.date, ...(asOf && { asOf: asOf.toISOString() }), tickers }
+    : p.command === "curate"
+      ? { from: p.from, to: p.to }
+      : { from: p.from, to: p.to, tickers };
   const summaryOf = ({ ctx, apiRequests }: RunResult) => ({
     command: p.command,
     runId: ctx.runId,
@@ -163,7 +176,7 @@ function shown(v: unknown): string {
  * a run record). The commands repeat the checks they rely on.
  */
 function checkArgs(a: Record<string, unknown>, argv: readonly string[]): void {
-  for (const name of ["date", "from", "to", "tickers"]) {
+  for (const name of ["date", "as-of", "from", "to", "tickers"]) {
     if (Array.isArray(a[name])) throw new Error(`--${name} was given more than once: give it once${name === "tickers" ? ", listing the tickers comma-separated" : ""}`);
   }
   const today = todayInNewYork();
@@ -176,10 +189,15 @@ function checkArgs(a: Record<string, unknown>, argv: readonly string[]): void {
     if (name !== "to" && v > today) throw new Error(`--${name} ${v} is in the future (today in New York is ${today})`);
   }
   if (typeof a.from === "string" && typeof a.to === "string" && a.from > a.to) throw new Error(`--from ${a.from} is after --to ${a.to}`);
+  const asOf = a["as-of"];
+  if (asOf !== undefined && a.date !== undefined)
+    throw new Error("--date and --as-of were both given: give --date for one session, or --as-of for the latest session completed at that instant");
+  if (typeof asOf === "string") parseAsOf(asOf);
   // yargs reads "--refetch=yes" as false: a value that is not true/false is refused, not ignored.
   for (const arg of argv) {
     const m = /^--(?:no-)?([A-Za-z-]+)=(.*)$/s.exec(arg);
-    if (m && BOOLEAN_FLAGS.includes(m[1]!) && m[2] !== "true" && m[2] !== "false") throw new Error(`--${m[1]} is a switch: give it without a value (or =true / =false), got ${shown(m[2])}`);
+    if (m && BOOLEAN_FLAGS.includes(m[1]!) && m[2] !== "true" && m[2] !== "false")
+      throw new Error(`--${m[1]} is a switch: give it without a value (or =true / =false), got ${shown(m[2])}`);
   }
 }
 
@@ -189,6 +207,13 @@ function dateOption(describe: string) {
   return { type: "string", describe, demandOption: true, requiresArg: true } as const;
 }
 
+const sessionDate = { type: "string", describe: "trading date YYYY-MM-DD (New York); default: the latest completed session", requiresArg: true } as const;
+const asOfOption = {
+  type: "string",
+  describe: "take the latest session completed at this instant (ISO 8601 with a zone, e.g. 2025-07-07T10:00:00Z) instead of now",
+  requiresArg: true,
+} as const;
+
 async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
   let helpShown = false;
   const tickers = { type: "string", describe: "comma-separated tickers (default: TICKERS); * keeps every ticker", requiresArg: true } as const;
@@ -196,9 +221,17 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
   const y = yargs(argv)
     .scriptName("stock-pipeline")
     .usage("$0 <command> [options]\n\nDaily stock bars: Polygon/Massive API -> raw data lake -> MongoDB.\nConfiguration comes from the environment (see README).")
-    .command("extract", "grouped daily bars (as traded) and the whole market's corporate actions for --date -> lake", (c) => c.option("date", dateOption("trading date YYYY-MM-DD (New York)")).option("tickers", tickers))
-    .command("load", "lake objects for --date -> MongoDB", (c) => c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual))
-    .command("run", "extract, then load", (c) => c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers).option("overwrite-manual", manual))
+    .command(
+      "extract",
+      "grouped daily bars (as traded) and the whole market's corporate actions of a session -> lake; no --date: also the sessions missed since the last load",
+      (c) => c.option("date", sessionDate).option("as-of", asOfOption).option("tickers", tickers),
+    )
+    .command("load", "lake objects of a session -> MongoDB; no --date: also the sessions missed since the last load", (c) =>
+      c.option("date", sessionDate).option("as-of", asOfOption).option("tickers", tickers).option("overwrite-manual", manual),
+    )
+    .command("run", "extract, then load; no --date: the latest completed session, after the ones missed since the last load", (c) =>
+      c.option("date", sessionDate).option("as-of", asOfOption).option("tickers", tickers).option("overwrite-manual", manual),
+    )
     .command("backfill", "per-ticker range aggregates and the tickers' corporate actions --from..--to -> lake -> MongoDB", (c) =>
       c
         .option("from", dateOption("first date YYYY-MM-DD"))
@@ -214,11 +247,13 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
     .command("curate", "lake raw/ -> lake curated/ (Parquet, every ticker) for --from..--to, no API calls", (c) =>
       c.option("from", dateOption("first date YYYY-MM-DD")).option("to", dateOption("last date YYYY-MM-DD")),
     )
-    .command("check", "fail unless every ticker has a record for --date (run after load)", (c) =>
-      c.option("date", dateOption("trading date YYYY-MM-DD")).option("tickers", tickers),
+    .command("check", "fail unless every ticker has a record for the session (run after load)", (c) =>
+      c.option("date", sessionDate).option("as-of", asOfOption).option("tickers", tickers),
     )
     .command("status", "coverage per symbol against the trading calendar, gaps, last runs", (c) =>
-      c.option("tickers", tickers).option("verify", { type: "boolean", default: false, describe: "re-count the per-symbol summaries from daily_prices first (after changing it by hand)" }),
+      c
+        .option("tickers", tickers)
+        .option("verify", { type: "boolean", default: false, describe: "re-count the per-symbol summaries from daily_prices first (after changing it by hand)" }),
     )
     .option("json", { type: "boolean", default: false, describe: "print a machine-readable summary on stdout" })
     .demandCommand(1, "Name a command: extract, load, run, backfill, reprocess, curate, check or status.")
@@ -250,6 +285,7 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
   return {
     command: String(a._[0]),
     date: a.date as string | undefined,
+    asOf: a["as-of"] as string | undefined,
     from: a.from as string | undefined,
     to: a.to as string | undefined,
     tickers: a.tickers as string | undefined,

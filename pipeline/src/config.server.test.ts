@@ -31,6 +31,7 @@ describe("loadConfig defaults", () => {
       lake: { uri: "./.data/lake", gcsApiEndpoint: undefined, gcsProjectId: undefined },
       tickers: ["AAPL", "GOOGL", "MSFT", "TSLA", "NVDA"],
       dataDir: "./.data",
+      maxCatchUpSessions: 10,
       secrets: [],
     });
   });
@@ -80,6 +81,7 @@ describe("loadConfig errors", () => {
       GCS_API_ENDPOINT: "not a url",
       TICKERS: "AAPL,BAD TICKER",
       ALLOW_SYNTHETIC_DATA: "yes",
+      MAX_CATCH_UP_SESSIONS: "0",
     };
     const e = configErrorOf({ POLYGON_API_KEY: KEY, ...bad });
     expect(e.exitCode).toBe(2);
@@ -105,6 +107,8 @@ describe("loadConfig errors", () => {
     ["POLYGON_MAX_REQUESTS_PER_MINUTE", "Infinity"],
     ["POLYGON_TIMEOUT_MS", "NaN"],
     ["POLYGON_MAX_RETRIES", "-1"],
+    ["MAX_CATCH_UP_SESSIONS", "2.5"],
+    ["MAX_CATCH_UP_SESSIONS", "251"],
     ["MONGODB_URI", "mongodb://"],
     ["MONGODB_DB", "a".repeat(64)],
     ["LAKE_URI", "gs://"],
@@ -239,7 +243,9 @@ describe("secrets and redaction", () => {
   });
 
   it("redactMongoUri hides the password of mongodb:// and mongodb+srv:// URIs and leaves the rest", () => {
-    expect(redactMongoUri(fakeUri("mongodb", "app", "hunter22", "db1:27017,db2:27017/stock?authSource=admin"))).toBe(fakeUri("mongodb", "app", "***", "db1:27017,db2:27017/stock?authSource=admin"));
+    expect(redactMongoUri(fakeUri("mongodb", "app", "hunter22", "db1:27017,db2:27017/stock?authSource=admin"))).toBe(
+      fakeUri("mongodb", "app", "***", "db1:27017,db2:27017/stock?authSource=admin"),
+    );
     expect(redactMongoUri(fakeUri("mongodb+srv", "app", "p%40ss", "cluster0.example.net/"))).toBe(fakeUri("mongodb+srv", "app", "***", "cluster0.example.net/"));
     expect(redactMongoUri("mongodb://db.example.com:27017/")).toBe("mongodb://db.example.com:27017/");
   });

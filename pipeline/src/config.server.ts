@@ -34,16 +34,21 @@ const httpUrl = (name: string) =>
     .transform((s) => s.replace(/\/+$/, ""));
 
 const positiveNumber = (name: string, max: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number` })
-    .refine((n) => Number.isFinite(n) && n > 0 && n <= max, `${name} must be a number above 0 and at most ${max}`);
+  z.coerce.number({ error: `${name} must be a number` }).refine((n) => Number.isFinite(n) && n > 0 && n <= max, `${name} must be a number above 0 and at most ${max}`);
 
 export const tickerListSchema = z
   .string()
   .trim()
   .transform((s, ctx) => {
     if (s === "*") return "*" as const;
-    const list = [...new Set(s.split(",").map((t) => t.trim()).filter(Boolean))];
+    const list = [
+      ...new Set(
+        s
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ),
+    ];
     const bad = list.filter((t) => !TICKER.test(t));
     if (list.length === 0) ctx.addIssue({ code: "custom", message: "must list at least one ticker, or be *" });
     // Cut long ones short: a hostile value must not flood the one-line error.
@@ -57,12 +62,7 @@ const envSchema = z.object({
   POLYGON_BASE_URL: httpUrl("POLYGON_BASE_URL").optional(),
   POLYGON_MAX_REQUESTS_PER_MINUTE: positiveNumber("POLYGON_MAX_REQUESTS_PER_MINUTE", 60_000).optional(),
   POLYGON_TIMEOUT_MS: positiveNumber("POLYGON_TIMEOUT_MS", 600_000).default(30_000),
-  POLYGON_MAX_RETRIES: z.coerce
-    .number({ error: "POLYGON_MAX_RETRIES must be a whole number" })
-    .int("POLYGON_MAX_RETRIES must be a whole number")
-    .min(0)
-    .max(20)
-    .default(5),
+  POLYGON_MAX_RETRIES: z.coerce.number({ error: "POLYGON_MAX_RETRIES must be a whole number" }).int("POLYGON_MAX_RETRIES must be a whole number").min(0).max(20).default(5),
   POLYGON_RETRY_BASE_MS: positiveNumber("POLYGON_RETRY_BASE_MS", 600_000).default(2_000),
   MONGODB_URI: optionalText.superRefine((s, ctx) => {
     const problem = s === undefined ? undefined : mongoUriProblem(s);
@@ -87,6 +87,12 @@ const envSchema = z.object({
   GCS_PROJECT_ID: optionalText,
   TICKERS: tickerListSchema.prefault(DEFAULT_TICKERS),
   DATA_DIR: z.string().trim().min(1).default("./.data"),
+  MAX_CATCH_UP_SESSIONS: z.coerce
+    .number({ error: "MAX_CATCH_UP_SESSIONS must be a whole number" })
+    .int("MAX_CATCH_UP_SESSIONS must be a whole number")
+    .min(1, "MAX_CATCH_UP_SESSIONS must be at least 1 (1: a daily run loads only the latest session)")
+    .max(250, "MAX_CATCH_UP_SESSIONS must be at most 250 (a longer gap is a back-fill)")
+    .default(10),
   ALLOW_SYNTHETIC_DATA: z.enum(["true", "false", ""]).default("false"),
 });
 
@@ -133,6 +139,8 @@ export interface Config {
   lake: { uri: string; gcsApiEndpoint: string | undefined; gcsProjectId: string | undefined };
   tickers: TickerSelection;
   dataDir: string;
+  /** Most sessions one daily run loads (the latest and the missed ones before it); older gaps are left to a back-fill. */
+  maxCatchUpSessions: number;
   /** Values that must never be printed or stored (API key, DB password). */
   secrets: string[];
 }
@@ -194,6 +202,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     lake: { uri: e.LAKE_URI, gcsApiEndpoint: e.GCS_API_ENDPOINT, gcsProjectId: e.GCS_PROJECT_ID },
     tickers: e.TICKERS,
     dataDir: e.DATA_DIR,
+    maxCatchUpSessions: e.MAX_CATCH_UP_SESSIONS,
     secrets: secretValues(e.POLYGON_API_KEY, e.MONGODB_URI),
   };
 }

@@ -72,7 +72,9 @@ describe("bad usage", () => {
   it.each([
     ["an impossible date", ["run", "--date", "2025-02-30"], /--date must be a real date written YYYY-MM-DD/],
     ["a date in another format", ["load", "--date", "2025/01/03"], /--date must be a real date written YYYY-MM-DD/],
-    ["a missing --date", ["extract"], /Missing required argument: date/],
+    ["--date and --as-of together", ["extract", "--date", "2025-01-03", "--as-of", "2025-01-06T11:00:00Z"], /--date and --as-of were both given/],
+    ["an --as-of without a zone", ["run", "--as-of", "2025-01-06T11:00:00"], /--as-of must be an instant with a time and a zone/],
+    ["an --as-of before the first handled session", ["load", "--as-of", "1999-06-01T00:00:00Z"], /before the close of 2000-01-03, the first session/],
     ["--from after --to for backfill", ["backfill", "--from", "2025-01-10", "--to", "2025-01-02"], /--from 2025-01-10 is after --to 2025-01-02/],
     ["--from after --to for reprocess", ["reprocess", "--from", "2025-01-10", "--to", "2025-01-02"], /--from 2025-01-10 is after --to 2025-01-02/],
     ["an unknown command", ["frobnicate"], /unknown command "frobnicate"/],
