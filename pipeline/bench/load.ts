@@ -4,7 +4,8 @@
  * documents, then the same day loaded again.
  */
 import type { MongoClient } from "mongodb";
-import { dailyPrices, type UpsertCounts } from "../src/db/daily-prices.server.js";
+import { dailyPrices } from "../src/db/daily-prices.server.js";
+import { type UpsertCounts } from "../src/db/pipeline-upserts.server.js";
 import { parseAggregates } from "../src/transform/bars.js";
 import { ferretPrimitives, type FerretPrimitives } from "./ferret.js";
 import { CommandProfile, median, perSecond, say, timed } from "./measure.js";

@@ -1,6 +1,7 @@
 /** Our write path and the documents it writes, for the load figures. */
 import type { Db, MongoClient } from "mongodb";
-import { ensureDailyPriceIndexes, upsertPipelineBars, type UpsertCounts } from "../src/db/daily-prices.server.js";
+import { ensureDailyPriceIndexes } from "../src/db/daily-prices.server.js";
+import { upsertPipelineBars, type UpsertCounts } from "../src/db/pipeline-upserts.server.js";
 import { toStoredDate, type DailyPrice } from "../src/model/daily-price.js";
 import type { CleanBar } from "../src/transform/bars.js";
 import { median, timed, type CommandProfile } from "./measure.js";

@@ -43,17 +43,6 @@ export class ApiError extends PipelineError {
   }
 }
 
-/** Some records were rejected by validation and quarantined (exit 4). */
-export class RejectedRecordsError extends PipelineError {
-  readonly exitCode = 4;
-  constructor(
-    message: string,
-    readonly rejected: number,
-  ) {
-    super(message);
-  }
-}
-
 /** The data lake could not be read or written. */
 export class LakeError extends PipelineError {
   readonly exitCode = 1;

@@ -2,15 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { upsertCorporateActions } from "@stock-market/pipeline/db/corporate-actions.server";
-import {
-  deleteManualPrice,
-  editManualPrice,
-  ensureDailyPriceIndexes,
-  getDailyPrice,
-  insertManualPrice,
-  restoreDailyPrice,
-  upsertPipelineBars,
-} from "@stock-market/pipeline/db/daily-prices.server";
+import { ensureDailyPriceIndexes, getDailyPrice } from "@stock-market/pipeline/db/daily-prices.server";
+import { deleteManualPrice, editManualPrice, insertManualPrice, restoreDailyPrice } from "@stock-market/pipeline/db/manual-prices.server";
+import { upsertPipelineBars } from "@stock-market/pipeline/db/pipeline-upserts.server";
 import { withDataWrite } from "@stock-market/pipeline/db/data-version.server";
 import { startFerretDb } from "@stock-market/pipeline/services/ferretdb.server";
 import { MongoClient, type Db } from "mongodb";

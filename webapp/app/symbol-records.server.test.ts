@@ -2,17 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
-import {
-  dailyPrices,
-  deleteManualPrice,
-  editManualPrice,
-  ensureDailyPriceIndexes,
-  findDailyPrices,
-  getDailyPrice,
-  insertManualPrice,
-  restoreDailyPrice,
-  upsertPipelineBars,
-} from "@stock-market/pipeline/db/daily-prices.server";
+import { dailyPrices, ensureDailyPriceIndexes, getDailyPrice } from "@stock-market/pipeline/db/daily-prices.server";
+import { deleteManualPrice, editManualPrice, insertManualPrice, restoreDailyPrice } from "@stock-market/pipeline/db/manual-prices.server";
+import { upsertPipelineBars } from "@stock-market/pipeline/db/pipeline-upserts.server";
+import { findDailyPrices } from "@stock-market/pipeline/db/records-query.server";
 import { getRecordViews, type RecordView } from "@stock-market/pipeline/db/record-views.server";
 import { toStoredDate, type DailyPrice } from "@stock-market/pipeline/model/daily-price";
 import { startFerretDb } from "@stock-market/pipeline/services/ferretdb.server";

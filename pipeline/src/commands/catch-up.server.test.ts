@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ensureDailyPriceIndexes, upsertPipelineBars } from "../db/daily-prices.server.js";
+import { ensureDailyPriceIndexes } from "../db/daily-prices.server.js";
+import { upsertPipelineBars } from "../db/pipeline-upserts.server.js";
 import { testDatabase } from "../test-support/db.js";
 import { backfillCommand, catchUpPlan, lastLoadedSession } from "./catch-up.server.js";
 

@@ -1,4 +1,4 @@
-import { upsertPipelineBars } from "../db/daily-prices.server.js";
+import { upsertPipelineBars } from "../db/pipeline-upserts.server.js";
 import { quarantineRows } from "../db/quarantine.server.js";
 import type { ObjectMeta } from "../lake/lake.js";
 import { isValidSymbol } from "../model/daily-price.js";

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { applyManualDelete, ensureDailyPriceIndexes, upsertPipelineBars } from "../db/daily-prices.server.js";
+import { ensureDailyPriceIndexes } from "../db/daily-prices.server.js";
+import { applyManualDelete } from "../db/manual-prices.server.js";
+import { upsertPipelineBars } from "../db/pipeline-upserts.server.js";
 import { emptyCounts, finishRun, startRun } from "../db/runs.server.js";
 import { ensureSymbolSummaries } from "../db/symbol-summaries.server.js";
 import type { Feed } from "../model/daily-price.js";

@@ -1,7 +1,8 @@
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
+import { type AnyBulkWriteOperation, type Collection, type Db } from "mongodb";
 import { fromStoredDate, toStoredDate, type Feed } from "../model/daily-price.js";
 import type { ActionKind, CorporateAction, SplitType } from "../model/corporate-action.js";
 import { chunks } from "./batching.server.js";
+import { duplicateKeyErrors } from "./duplicate-key.js";
 import { ensureIndexes, type IndexDef } from "./indexes.server.js";
 import { withDataWrite } from "./data-version.server.js";
 
@@ -158,9 +159,8 @@ function sameAction(old: CorporateActionDoc, v: ActionValues): boolean {
 
 /** Keys of the inserts that failed as duplicates, when every error is one; otherwise undefined. */
 function duplicateInserts(e: unknown, ops: readonly AnyBulkWriteOperation<CorporateActionDoc>[]): string[] | undefined {
-  if (!(e instanceof MongoBulkWriteError)) return undefined;
-  const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-  if (errors.length === 0 || !errors.every((w) => w.code === 11000)) return undefined;
+  const errors = duplicateKeyErrors(e);
+  if (!errors) return undefined;
   return errors.map((w) => {
     const op = ops[w.index];
     const doc = op && "insertOne" in op ? op.insertOne.document : undefined;

@@ -8,18 +8,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { toStoredDate, type DailyPrice } from "../model/daily-price.js";
 import { testDatabase } from "../test-support/db.js";
 import type { CleanBar } from "../transform/bars.js";
-import {
-  applyManualDelete,
-  applyManualEdit,
-  dailyPrices,
-  editManualPrice,
-  ensureDailyPriceIndexes,
-  getDailyPrice,
-  insertManualPrice,
-  oldBasisRecords,
-  upsertPipelineBars,
-  type UpsertOptions,
-} from "./daily-prices.server.js";
+import { dailyPrices, ensureDailyPriceIndexes, getDailyPrice, oldBasisRecords } from "./daily-prices.server.js";
+import { applyManualDelete, applyManualEdit, editManualPrice, insertManualPrice } from "./manual-prices.server.js";
+import { upsertPipelineBars, type UpsertOptions } from "./pipeline-upserts.server.js";
 
 const DAY = "2025-01-14";
 const T0 = new Date("2025-01-14T22:00:00.000Z");

@@ -4,17 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { toStoredDate } from "../model/daily-price.js";
 import { testDatabase } from "../test-support/db.js";
 import type { CleanBar } from "../transform/bars.js";
-import {
-  applyManualDelete,
-  applyManualEdit,
-  dailyPrices,
-  ensureDailyPriceIndexes,
-  getDailyPrice,
-  getHistory,
-  listSymbols,
-  upsertPipelineBars,
-  type UpsertOptions,
-} from "./daily-prices.server.js";
+import { dailyPrices, ensureDailyPriceIndexes, getDailyPrice, getHistory, listSymbols } from "./daily-prices.server.js";
+import { applyManualDelete, applyManualEdit } from "./manual-prices.server.js";
+import { upsertPipelineBars, type UpsertOptions } from "./pipeline-upserts.server.js";
 
 const DAY = "2025-01-14";
 const T0 = new Date("2025-01-14T22:00:00.000Z");

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Collection, Db } from "mongodb";
+import { isDuplicateKey } from "./duplicate-key.js";
 
 /**
  * The data version: one document of `meta` that every write path bumps, so a
@@ -51,7 +52,7 @@ async function bump(db: Db, phase: VersionDoc["phase"]): Promise<void> {
     await set();
   } catch (e) {
     // Two first-ever bumps may both try to insert the document: the loser sets it once it exists.
-    if ((e as { code?: unknown }).code !== 11000) throw e;
+    if (!isDuplicateKey(e)) throw e;
     await set();
   }
 }

@@ -2,20 +2,10 @@ import { describe, expect, it } from "vitest";
 import { fromStoredDate } from "../model/daily-price.js";
 import { useTestDatabase } from "../test-support/db.js";
 import { ensureAuditIndexes, getAuditEntry, listAudit, markAuditUndone, recordAudit } from "./audit.server.js";
-import {
-  dailyPrices,
-  deleteManualPrice,
-  editManualPrice,
-  ensureDailyPriceIndexes,
-  ensureRecordsPageIndexes,
-  findDailyPrices,
-  findDailyPricesPage,
-  getDailyPrice,
-  insertManualPrice,
-  latestDailyPrice,
-  restoreDailyPrice,
-  upsertPipelineBars,
-} from "./daily-prices.server.js";
+import { dailyPrices, ensureDailyPriceIndexes, getDailyPrice, latestDailyPrice } from "./daily-prices.server.js";
+import { deleteManualPrice, editManualPrice, insertManualPrice, restoreDailyPrice } from "./manual-prices.server.js";
+import { upsertPipelineBars } from "./pipeline-upserts.server.js";
+import { ensureRecordsPageIndexes, findDailyPrices, findDailyPricesPage } from "./records-query.server.js";
 
 const { db } = await useTestDatabase();
 await ensureDailyPriceIndexes(db);

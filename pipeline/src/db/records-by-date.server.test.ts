@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { tradingDaysBetween } from "../calendar/nyse.js";
 import { toStoredDate } from "../model/daily-price.js";
 import { useTestDatabase } from "../test-support/db.js";
-import { dailyPrices, deleteManualPrice, ensureDailyPriceIndexes, ensureRecordsPageIndexes, findDailyPricesPage, getDailyPrice, insertManualPrice, LIVE, upsertPipelineBars } from "./daily-prices.server.js";
+import { dailyPrices, ensureDailyPriceIndexes, getDailyPrice, LIVE } from "./daily-prices.server.js";
+import { deleteManualPrice, insertManualPrice } from "./manual-prices.server.js";
+import { upsertPipelineBars } from "./pipeline-upserts.server.js";
+import { ensureRecordsPageIndexes, findDailyPricesPage } from "./records-query.server.js";
 
 const { db } = await useTestDatabase();
 await ensureDailyPriceIndexes(db);

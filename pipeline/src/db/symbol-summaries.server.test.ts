@@ -2,18 +2,10 @@ import { describe, expect, it } from "vitest";
 import { tradingDaysBetween } from "../calendar/nyse.js";
 import type { CleanBar } from "../transform/bars.js";
 import { useTestDatabase } from "../test-support/db.js";
-import {
-  dailyPrices,
-  deleteManualPrice,
-  editManualPrice,
-  ensureDailyPriceIndexes,
-  findDailyPricesPage,
-  getDailyPrice,
-  insertManualPrice,
-  listSymbols,
-  restoreDailyPrice,
-  upsertPipelineBars,
-} from "./daily-prices.server.js";
+import { dailyPrices, ensureDailyPriceIndexes, getDailyPrice, listSymbols } from "./daily-prices.server.js";
+import { deleteManualPrice, editManualPrice, insertManualPrice, restoreDailyPrice } from "./manual-prices.server.js";
+import { upsertPipelineBars } from "./pipeline-upserts.server.js";
+import { findDailyPricesPage } from "./records-query.server.js";
 import { upsertCorporateActions } from "./corporate-actions.server.js";
 import { readDataVersion } from "./data-version.server.js";
 import { changedSince, genOf } from "../model/symbol-changes.js";

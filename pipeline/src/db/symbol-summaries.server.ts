@@ -6,6 +6,7 @@ import { applyChanges, emptySummary, isNoop, summarize, type RecordChange, type 
 import { chunks } from "./batching.server.js";
 import { dailyPrices, LIVE } from "./daily-prices.server.js";
 import { DatabaseError } from "../errors.js";
+import { duplicateKeyErrors } from "./duplicate-key.js";
 import { withDataWrite } from "./data-version.server.js";
 import { withWriteLease } from "./write-lease.server.js";
 
@@ -208,9 +209,7 @@ async function writeOps(db: Db, ops: AnyBulkWriteOperation<StoredBucket>[]): Pro
       const r = await symbolSummaries(db).bulkWrite(batch, { ordered: false });
       landed += r.insertedCount + r.matchedCount + r.upsertedCount;
     } catch (e) {
-      if (!(e instanceof MongoBulkWriteError)) throw e;
-      const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-      if (!errors.every((w) => w.code === 11000)) throw e;
+      if (!duplicateKeyErrors(e) || !(e instanceof MongoBulkWriteError)) throw e;
       landed += e.result.insertedCount + e.result.matchedCount + e.result.upsertedCount;
     }
   }

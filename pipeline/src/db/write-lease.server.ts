@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "mongodb";
 import { DatabaseError } from "../errors.js";
+import { isDuplicateKey } from "./duplicate-key.js";
 
 /**
  * A short exclusive lease on the guarded writes to `daily_prices`: the
@@ -76,8 +77,6 @@ export function serverNeedsLease(db: Db): Promise<boolean> {
   }
   return known;
 }
-
-const isDuplicateKey = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: unknown }).code === 11000;
 
 /**
  * Runs `fn` while holding the `daily_prices` write lease; waits up to WAIT_MS

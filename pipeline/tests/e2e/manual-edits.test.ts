@@ -5,7 +5,7 @@
  */
 import type { Document } from "mongodb";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { applyManualDelete, applyManualEdit } from "../../src/db/daily-prices.server.js";
+import { applyManualDelete, applyManualEdit } from "../../src/db/manual-prices.server.js";
 import { day, describeRun, useE2eWorld } from "./harness.js";
 
 const w = await useE2eWorld({ name: "manual", tickers: "AAPL,MSFT,GOOGL" });

@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { tradingDaysBetween } from "../../src/calendar/nyse.js";
-import { editManualPrice, getDailyPrice, insertManualPrice } from "../../src/db/daily-prices.server.js";
+import { getDailyPrice } from "../../src/db/daily-prices.server.js";
+import { editManualPrice, insertManualPrice } from "../../src/db/manual-prices.server.js";
 import { isOtcTicker, syntheticUniverse } from "../../src/fake-polygon/synthetic.js";
 import type { PriceValues } from "../../src/model/daily-price.js";
 import { day, describeRun, useE2eWorld } from "../e2e/harness.js";

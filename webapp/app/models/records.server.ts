@@ -6,16 +6,9 @@
  * without its entry, never an entry without its change.
  */
 import { recordAudit, getAuditEntry, markAuditUndone, type AuditAction, type AuditEntry } from "@stock-market/pipeline/db/audit.server";
-import {
-  deleteManualPrice,
-  editManualPrice,
-  findDailyPricesPage,
-  insertManualPrice,
-  restoreDailyPrice,
-  type DailyPriceQuery,
-  type ManualWriteResult,
-} from "@stock-market/pipeline/db/daily-prices.server";
-import { fromStoredDate, type DailyPrice, type PriceValues } from "@stock-market/pipeline/model/daily-price";
+import { deleteManualPrice, editManualPrice, insertManualPrice, restoreDailyPrice, type ManualWriteResult } from "@stock-market/pipeline/db/manual-prices.server";
+import { findDailyPricesPage, type DailyPriceQuery } from "@stock-market/pipeline/db/records-query.server";
+import { fromStoredDate, type PriceValues } from "@stock-market/pipeline/model/daily-price";
 import type { RecordView } from "@stock-market/pipeline/db/record-views.server";
 import type { Db } from "mongodb";
 import type { RecordsQuery } from "~/lib/records-query";

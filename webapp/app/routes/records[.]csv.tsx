@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { findDailyPrices } from "@stock-market/pipeline/db/daily-prices.server";
+import { findDailyPrices } from "@stock-market/pipeline/db/records-query.server";
 import type { RecordView } from "@stock-market/pipeline/db/record-views.server";
 import { getDb } from "~/db.server";
 import { csvLine } from "~/lib/csv";

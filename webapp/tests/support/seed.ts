@@ -5,7 +5,7 @@
  */
 import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
 import { upsertCorporateActions } from "@stock-market/pipeline/db/corporate-actions.server";
-import { upsertPipelineBars } from "@stock-market/pipeline/db/daily-prices.server";
+import { upsertPipelineBars } from "@stock-market/pipeline/db/pipeline-upserts.server";
 import type { CorporateAction, SplitAction } from "@stock-market/pipeline/model/corporate-action";
 import type { CleanBar } from "@stock-market/pipeline/transform/bars";
 import { finishRun, startRun } from "@stock-market/pipeline/db/runs.server";
