@@ -6,6 +6,9 @@
 #   2. webapp/bench/run.ts: chart and records loaders split into server and our time, chart JS -> webapp.json
 #   3. webapp/bench/pages.ts: every page's round trip, warm and cold, on our default beside FerretDB on SQLite
 #      with the same data, then 100 tickers × 10 years on our default -> pages.json
+#   4. pipeline/bench/curated.ts: curating one whole-market session into Parquet -> curated.json
+#   5. pipeline/bench/market.ts: the market screener (movers, snapshot, breadth series) over a curated
+#      lake of 1 year × 11,000 tickers, warm and cold -> market.json
 # (each starts its own FerretDB) and prints ONE table of every figure
 # (webapp/bench/table.ts, including the last soak's figures when
 # bench-results/soak.json exists) on stdout, writing bench-results/all.json.
@@ -22,6 +25,7 @@ quick="${BENCH_QUICK:-0}"
 pipeline_args=()
 webapp_args=()
 pages_args=()
+lake_args=()
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
@@ -40,6 +44,7 @@ if [[ "$quick" == "1" ]]; then
   # After the caller's options: both benches take the first occurrence of an option.
   pipeline_args+=(--runs 2 --grow-days 1)
   pages_args+=(--quick)
+  lake_args+=(--quick)
 fi
 
 bash scripts/setup.sh
@@ -51,5 +56,9 @@ echo "== web app benchmark (its table and progress on stderr)" >&2
 (cd webapp && npx tsx bench/run.ts "${webapp_args[@]}") >&2
 echo "== page round trips, our default beside FerretDB on SQLite (progress on stderr)" >&2
 (cd webapp && npx tsx bench/pages.ts "${pages_args[@]}") >&2
+echo "== curated lake: curate one whole-market session (its table and progress on stderr)" >&2
+(cd pipeline && npx tsx bench/curated.ts "${lake_args[@]}") >&2
+echo "== market screener over a year of the whole market (progress on stderr)" >&2
+(cd pipeline && npx tsx bench/market.ts "${lake_args[@]}") >&2
 echo "== all figures" >&2
 cd webapp && exec npx tsx bench/table.ts

@@ -26,8 +26,25 @@ import { groupedKey } from "../src/lake/layout.js";
 import { PolygonClient } from "../src/polygon/client.server.js";
 import { int, median, ms, round, say, timed } from "./measure.js";
 
+/** bench-results/curated.json (read by webapp/bench/table.ts). */
+export interface CuratedBenchResult {
+  generatedAt: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  quick: boolean;
+  runs: number;
+  day: string;
+  key: string;
+  rawBytes: number;
+  rows: number;
+  parquetBytesPerSession: number;
+  curateSessionMs: { median: number; min: number; max: number; all: number[] };
+  rerunUnchangedMs: { median: number };
+  targetMs: number;
+  totalSeconds: number;
+}
+
 const RESULTS = fileURLToPath(new URL("../../bench-results/curated.json", import.meta.url));
-const quick = process.argv.includes("--quick");
+const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 const RUNS = quick ? 3 : 7;
 const TARGET_MS = 1000;
 
@@ -62,7 +79,7 @@ async function main(): Promise<void> {
       if (value.bars.unchanged !== 1) throw new Error("a re-run rewrote an unchanged partition");
       unchanged.push(t);
     }
-    const result = {
+    const result: CuratedBenchResult = {
       generatedAt: new Date().toISOString(),
       machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?" },
       quick,

@@ -12,7 +12,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { addDays, tradingDaysBetween } from "../src/calendar/nyse.js";
@@ -23,6 +23,37 @@ import { writeCuratedBars, writeCuratedSplits, type FixtureBar } from "../src/ma
 import { Screener } from "../src/market/screener.server.js";
 import { curatedSourceFor } from "../src/market/source.server.js";
 import { median, round, say, timed } from "./measure.js";
+
+/** One query's figures: cold in a fresh process, warm (new Screener, warm DuckDB) and the same request again (memo). */
+export interface MarketQueryFigures {
+  coldMs: number;
+  warmMedianMs: number;
+  warmMaxMs: number;
+  /** CPU time of this process (DuckDB's threads included) per warm run: less sensitive than wall time to a busy machine. */
+  warmCpuMedianMs: number;
+  repeats: number;
+  memoHitMs: number;
+}
+
+/** bench-results/market.json (read by webapp/bench/table.ts). */
+export interface MarketBenchResult {
+  name: "market";
+  quick: boolean;
+  measuredAt: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  description: string;
+  targets: { moversWarmMs: number };
+  loadAverageBefore: number;
+  loadAverageAfter: number;
+  tickers: number;
+  sessions: number;
+  rows: number;
+  fixtureWriteMs: number;
+  parquetBytesPerSession: number;
+  movers: MarketQueryFigures;
+  snapshot: MarketQueryFigures;
+  series: MarketQueryFigures;
+}
 
 const SEED = "bench-market";
 const LATEST = "2025-06-27";
@@ -62,7 +93,7 @@ async function buildLake(dir: string, tickers: number, sessions: string[]): Prom
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
+  const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
   const tickers = quick ? 2_000 : 11_000;
   const repeats = quick ? 5 : 15;
   const sessions = tradingDaysBetween(addDays(LATEST, -365), LATEST);
@@ -72,15 +103,9 @@ async function main(): Promise<void> {
     const built = await buildLake(dir, tickers, sessions);
     const partDir = path.join(dir, "curated", "daily_bars");
     const sizes = await Promise.all((await readdir(partDir)).map((d) => stat(path.join(partDir, d, "part-0.parquet")).then((s) => s.size)));
-    const figures: Record<string, unknown> = {
-      // The machine is shared: the 1-minute load average before the queries, to read the figures by.
-      loadAverageBefore: round(loadavg()[0]!, 2),
-      tickers,
-      sessions: sessions.length,
-      rows: built.rows,
-      fixtureWriteMs: round(built.ms),
-      parquetBytesPerSession: Math.round(median(sizes)),
-    };
+    // The machine is shared: the 1-minute load average before the queries, to read the figures by.
+    const loadAverageBefore = round(loadavg()[0]!, 2);
+    const figures: Partial<Record<"movers" | "snapshot" | "series", MarketQueryFigures>> = {};
     for (const what of ["movers", "snapshot", "series"] as const) {
       const coldMs = coldInChild(dir, what);
       // A new Screener per run: the process's DuckDB is warm, but the screener's result memo is empty.
@@ -88,24 +113,39 @@ async function main(): Promise<void> {
         what === "movers" ? screener.movers(undefined, 10) : what === "snapshot" ? screener.snapshot(undefined, 20) : screener.breadthSeries(undefined, 126);
       await run();
       const times: number[] = [];
-      for (let i = 0; i < repeats; i++) times.push((await timed(() => run())).ms);
+      const cpu: number[] = [];
+      for (let i = 0; i < repeats; i++) {
+        const before = process.cpuUsage();
+        times.push((await timed(() => run())).ms);
+        const used = process.cpuUsage(before);
+        cpu.push((used.user + used.system) / 1000);
+      }
       const same = new Screener(curatedSourceFor(dir));
       await run(same);
       const memoMs = (await timed(() => run(same))).ms;
-      figures[what] = { coldMs: round(coldMs), warmMedianMs: round(median(times)), warmMaxMs: round(Math.max(...times)), repeats, memoHitMs: round(memoMs) };
-      say(`market: ${what} cold ${round(coldMs)} ms, warm median ${round(median(times))} ms over ${repeats}, repeated request ${round(memoMs)} ms`);
+      figures[what] = { coldMs: round(coldMs), warmMedianMs: round(median(times)), warmMaxMs: round(Math.max(...times)), warmCpuMedianMs: round(median(cpu)), repeats, memoHitMs: round(memoMs) };
+      say(`market: ${what} cold ${round(coldMs)} ms, warm median ${round(median(times))} ms over ${repeats} (CPU ${round(median(cpu))} ms), repeated request ${round(memoMs)} ms`);
     }
-    figures.loadAverageAfter = round(loadavg()[0]!, 2);
     const out = path.join(ROOT, "bench-results", "market.json");
     await mkdir(path.dirname(out), { recursive: true });
-    const result = {
+    const result: MarketBenchResult = {
       name: "market",
       quick,
       measuredAt: new Date().toISOString(),
+      machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?" },
       description:
-        "Market screener over a curated lake of one year of the whole (fake) market. movers: the API's query (the session and the 10 before it); snapshot: the /market page's lists and breadth (52 weeks of partitions); series: its breadth chart (126 sessions plus the 199 before them for the 200-day average: the whole year here). cold = first query in a fresh process, warm = median of repeats in one process (new Screener each), memoHit = the same request again.",
+        "Market screener over a curated lake of one year of the whole (fake) market. movers: the API's query (the session and the 10 before it); snapshot: the /market page's lists and breadth (52 weeks of partitions); series: its breadth chart (126 sessions plus the 199 before them for the 200-day average: the whole year here). cold = first query in a fresh process, warm = median of repeats in one process (new Screener each), warmCpu = its CPU time (both DuckDB threads), memoHit = the same request again.",
       targets: { moversWarmMs: 1000 },
-      ...figures,
+      loadAverageBefore,
+      loadAverageAfter: round(loadavg()[0]!, 2),
+      tickers,
+      sessions: sessions.length,
+      rows: built.rows,
+      fixtureWriteMs: round(built.ms),
+      parquetBytesPerSession: Math.round(median(sizes)),
+      movers: figures.movers!,
+      snapshot: figures.snapshot!,
+      series: figures.series!,
     };
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     say(`market: wrote ${path.relative(ROOT, out)}`);

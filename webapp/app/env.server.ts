@@ -55,6 +55,8 @@ const schema = z
     GCS_PROJECT_ID: optionalText,
     // Where a gs:// lake's curated partitions are copied for DuckDB (default DATA_DIR/curated-cache).
     CURATED_CACHE_DIR: optionalText,
+    // Its size cap in MiB: past it the least recently used partitions are removed (decision 081).
+    CURATED_CACHE_MAX_MB: z.coerce.number().int().min(16).max(1_048_576).default(1024),
     // SHA-256 hashes of the read API's bearer tokens (api-tokens.server.ts); never the tokens.
     API_TOKEN_SHA256: z
       .string()

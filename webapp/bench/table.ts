@@ -1,6 +1,7 @@
 /**
  * The one benchmark table (`npm run bench` prints it last): every figure of
- * bench-results/pipeline.json and webapp.json, and of soak.json when a soak
+ * bench-results/pipeline.json, webapp.json, pages.json, curated.json and
+ * market.json, and of soak.json when a soak
  * has been run (dated, as it is not re-run by the bench), each with its
  * measured value, target, what it is compared with and a status. Writes
  * bench-results/all.json. It lives with the web app because the web app
@@ -12,7 +13,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CuratedBenchResult } from "../../pipeline/bench/curated";
+import type { MarketBenchResult } from "../../pipeline/bench/market";
 import type { BenchResult as PipelineResult } from "../../pipeline/bench/report";
+import { curatedRows, marketRows } from "./market-report";
 import type { PagesBenchResult } from "./pages";
 import { pagesRows } from "./pages-report";
 import { queryNotes, webappRows, type WebappBenchResult } from "./report";
@@ -107,14 +111,18 @@ async function main(): Promise<void> {
   const webapp = read<WebappBenchResult>("webapp.json");
   const soak = read<SoakResult>("soak.json");
   const pages = read<PagesBenchResult>("pages.json");
-  if (!pipeline && !webapp) throw new Error(`no results in ${RESULTS}: run \`npm run bench\` first`);
+  const curated = read<CuratedBenchResult>("curated.json");
+  const market = read<MarketBenchResult>("market.json");
+  if (!pipeline && !webapp && !pages && !curated && !market) throw new Error(`no results in ${RESULTS}: run \`npm run bench\` first`);
   const lines: Line[] = [
     ...(pipeline ? pipelineRows(pipeline) : [{ section: "Pipeline: no bench-results/pipeline.json" }]),
     ...(webapp ? webappRows(webapp) : [{ section: "Web app: no bench-results/webapp.json" }]),
     ...(pages ? pagesRows(pages) : [{ section: "Pages: no bench-results/pages.json" }]),
+    ...(curated ? curatedRows(curated) : [{ section: "Curated lake: no bench-results/curated.json" }]),
+    ...(market ? marketRows(market) : [{ section: "Market screener: no bench-results/market.json" }]),
     ...(soak ? soakRows(soak) : [{ section: "Soak: not run (npm run soak writes bench-results/soak.json)" }]),
   ];
-  const machine = pipeline?.machine ?? webapp?.machine;
+  const machine = pipeline?.machine ?? webapp?.machine ?? curated?.machine ?? market?.machine;
   const text = [
     `Benchmarks${QUICK ? " (QUICK MODE: small sizes, not the figures to quote)" : ""}: one run on ${machine?.cpus ?? "?"}× ${machine?.cpuModel ?? "?"}, node ${machine?.node ?? "?"}.`,
     "Status: pass = target met; limited by server = our code's share meets the target and every query is index-served on MongoDB,",
@@ -131,6 +139,8 @@ async function main(): Promise<void> {
       pipeline: pipeline ? { generatedAt: pipeline.generatedAt, file: "pipeline.json" } : null,
       webapp: webapp ? { generatedAt: webapp.generatedAt, file: "webapp.json" } : null,
       pages: pages ? { generatedAt: pages.generatedAt, file: "pages.json" } : null,
+      curated: curated ? { generatedAt: curated.generatedAt, file: "curated.json" } : null,
+      market: market ? { generatedAt: market.measuredAt, file: "market.json" } : null,
       soak: soak ? { generatedAt: soak.generatedAt, file: "soak.json" } : null,
     },
     rows: lines,

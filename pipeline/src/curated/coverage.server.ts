@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { tradingDaysBetween } from "../calendar/nyse.js";
 import { openLake, type OpenLakeOptions } from "../lake/lake.js";
 import { CURATED_ACTIONS_PREFIX, CURATED_BARS_PREFIX, curateCommand, sessionOfBarsKey, yearOfActionsKey } from "./layout.js";
+import { sqlString } from "./parquet.server.js";
 
 export interface CuratedCoverage {
   /** Where the lake is (safe to print). */
@@ -74,7 +75,6 @@ export async function curatedCoverage(uri: string, opts: OpenLakeOptions = {}): 
   return out;
 }
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * Footer row counts already read, by file and (mtime, size): a long-lived

@@ -46,7 +46,8 @@ export const BARS_COLUMNS =
 export const ACTIONS_COLUMNS =
   "kind VARCHAR, id VARCHAR, symbol VARCHAR, date DATE, split_from DOUBLE, split_to DOUBLE, cash_amount DOUBLE, currency VARCHAR, feed VARCHAR";
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/** A DuckDB string literal: for file paths, which COPY and read_parquet take only as literals. */
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** A DuckDB connection and a scratch folder; `close` removes both. */
 export class ParquetFiles {

@@ -1,11 +1,21 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { testDatabase } from "../test-support/db.js";
-import { WRITE_LEASES, withWriteLease } from "./write-lease.server.js";
+import { serverNeedsLease, WRITE_LEASES, withWriteLease } from "./write-lease.server.js";
 
 describe("the daily_prices write lease", () => {
   const t = testDatabase();
   const leases = () => t.db.collection<{ _id: string; name: string; expiresAt: Date }>(WRITE_LEASES);
+
+  it("is taken on a server that says it is FerretDB in buildInfo, and the answer matches what the server says", async () => {
+    const info = await t.db.command({ buildInfo: 1 });
+    expect(await serverNeedsLease(t.db)).toBe("ferretdbVersion" in info);
+    let seen = 0;
+    await withWriteLease(t.db, async () => {
+      seen = await leases().countDocuments({ name: "daily_prices" });
+    });
+    expect(seen).toBe("ferretdbVersion" in info ? 1 : 0);
+  });
 
   it("lets one holder in at a time, and every waiter in eventually", async () => {
     let inside = 0;

@@ -8,7 +8,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { actionsKey, barsKey } from "./source.server.js";
+import { curatedActionsKey as actionsKey, curatedBarsKey as barsKey } from "../curated/layout.js";
+import { ACTIONS_COLUMNS, BARS_COLUMNS, sqlString } from "../curated/parquet.server.js";
 
 export interface FixtureBar {
   symbol: string;
@@ -31,8 +32,6 @@ export interface FixtureSplit {
   split_to: number;
 }
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
 async function connect(): Promise<DuckDBConnection> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   return (await DuckDBInstance.create(":memory:")).connect();
@@ -43,7 +42,7 @@ export async function writeCuratedBars(root: string, bars: Iterable<FixtureBar>,
   const conn = await connect();
   try {
     await conn.run(
-      "CREATE TABLE b (date VARCHAR, symbol VARCHAR, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, vwap DOUBLE, transactions BIGINT, otc BOOLEAN)",
+      `CREATE TABLE b (date VARCHAR, ${BARS_COLUMNS})`,
     );
     const app = await conn.createAppender("b");
     const dates = new Set<string>();
@@ -57,6 +56,7 @@ export async function writeCuratedBars(root: string, bars: Iterable<FixtureBar>,
       if (b.transactions == null) app.appendNull();
       else app.appendBigInt(BigInt(b.transactions));
       app.appendBoolean(b.otc ?? false);
+      app.appendVarchar(feed);
       app.endRow();
     }
     app.closeSync();
@@ -65,7 +65,7 @@ export async function writeCuratedBars(root: string, bars: Iterable<FixtureBar>,
       const file = path.join(root, barsKey(date));
       await mkdir(path.dirname(file), { recursive: true });
       await conn.run(
-        `COPY (SELECT symbol, open, high, low, close, volume, vwap, transactions, otc, ${sqlString(feed)} AS feed FROM b WHERE date = ${sqlString(date)} ORDER BY symbol) TO ${sqlString(file)} (FORMAT parquet)`,
+        `COPY (SELECT * EXCLUDE (date) FROM b WHERE date = ${sqlString(date)} ORDER BY symbol) TO ${sqlString(file)} (FORMAT parquet)`,
       );
     }
     return sorted;
@@ -79,7 +79,7 @@ export async function writeCuratedSplits(root: string, splits: readonly FixtureS
   const conn = await connect();
   try {
     await conn.run(
-      "CREATE TABLE a (kind VARCHAR, id VARCHAR, symbol VARCHAR, date DATE, split_from DOUBLE, split_to DOUBLE, cash_amount DOUBLE, currency VARCHAR, feed VARCHAR)",
+      `CREATE TABLE a (${ACTIONS_COLUMNS})`,
     );
     const app = await conn.createAppender("a");
     for (const s of splits) {

@@ -84,6 +84,22 @@ describe("the market screener over a curated lake built from the fake server", (
     expect(got.mostActive.every((a) => a.close >= 20 && a.dollar_volume >= 5e7)).toBe(true);
   });
 
+  it("gives every point of a breadth series as the independent computation does for that session, with and without filters", async () => {
+    for (const filters of [DEFAULT_FILTERS, { minPrice: 20, minDollarVolume: 5e7, includeOtc: false }]) {
+      const series = await screener.breadthSeries(D, 40, filters);
+      expect(series.map((p) => p.date)).toEqual(SESSIONS.slice(-40));
+      for (const point of series) {
+        const want = expectedFor(point.date, bars, splits, filters);
+        const signs = [...want.changes.values()];
+        expect(point.advancers, point.date).toBe(signs.filter((c) => c > 0).length);
+        expect(point.decliners, point.date).toBe(signs.filter((c) => c < 0).length);
+        expect(point.unchanged, point.date).toBe(signs.filter((c) => c === 0).length);
+        expect(point.above50Pct, point.date).toBeCloseTo(want.above50!, 9);
+        expect(point.above200Pct, point.date).toBeCloseTo(want.above200!, 9);
+      }
+    }
+  });
+
   it("gives a breadth series whose last point equals the session's own breadth", async () => {
     const series = await screener.breadthSeries(D, 30, DEFAULT_FILTERS);
     expect(series.map((p) => p.date)).toEqual(SESSIONS.slice(-30));

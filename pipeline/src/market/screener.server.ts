@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { DuckDBListType, VARCHAR, listValue } from "@duckdb/node-api";
 import { addDays, previousTradingDay } from "../calendar/nyse.js";
+import type { OhlcvBar } from "../model/adjust.js";
 import { query, type Params, type Row } from "./duckdb.server.js";
 import { CuratedLayerError, SessionNotCuratedError, corruptPartitionError, curateCommand } from "./errors.js";
 import { barsKey, rangeOfKey, type CuratedFile, type CuratedSource } from "./source.server.js";
@@ -26,14 +27,8 @@ export const LOOKBACK_SESSIONS = 10;
 export const DEFAULT_FILTERS: ScreenFilters = { minPrice: 0, minDollarVolume: 0, includeOtc: true };
 const LIST = new DuckDBListType(VARCHAR);
 
-export interface HistoryBar {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** A read-only chart's bar: the shared bar without vwap (the curated history is split-adjusted, vwap is not kept). */
+export type HistoryBar = Omit<OhlcvBar, "vwap">;
 
 export interface BreadthPoint {
   date: string;

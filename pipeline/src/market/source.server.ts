@@ -4,6 +4,8 @@
  * is copied, partition by partition and only for the sessions a query needs,
  * into a local cache through the lake abstraction, each copy labelled with
  * the object's generation and fetched again when the generation changes.
+ * The cache is bounded (partition-cache.server.ts): copies of rewritten or
+ * deleted objects are dropped, and the least recently used ones past a size cap.
  * Every file handed to DuckDB has passed a footer check (PAR1 magic at both
  * ends), remembered per (path, mtime, size), so a truncated object is named
  * instead of half-read.
@@ -23,6 +25,7 @@ import {
 } from "../curated/layout.js";
 import { openLake, type Lake, type OpenLakeOptions } from "../lake/lake.js";
 import { corruptPartitionError } from "./errors.js";
+import { DEFAULT_CACHE_GRACE_MS, DEFAULT_CACHE_MAX_BYTES, PartitionCache } from "./partition-cache.server.js";
 
 // The fixed curated layout is pipeline/src/curated/layout.ts's (ARCHITECTURE.md "Data lake").
 export { actionsKey, barsKey };
@@ -45,12 +48,22 @@ export interface CuratedSource {
   actionFiles(): Promise<CuratedFile[]>;
 }
 
+export interface CuratedSourceOptions extends OpenLakeOptions {
+  /** Where a gs:// lake's partitions are copied (default: a folder per lake under the OS temp dir). */
+  cacheDir?: string;
+  /** The cache's size cap in bytes (default DEFAULT_CACHE_MAX_BYTES). */
+  cacheMaxBytes?: number;
+  /** A copy used this recently is never removed (default DEFAULT_CACHE_GRACE_MS). */
+  cacheGraceMs?: number;
+}
+
 /** The source for LAKE_URI: the folder itself, or a cache of a gs:// lake. */
-export function curatedSourceFor(uri: string, opts: OpenLakeOptions & { cacheDir?: string } = {}): CuratedSource {
+export function curatedSourceFor(uri: string, opts: CuratedSourceOptions = {}): CuratedSource {
   const trimmed = uri.trim();
   if (/^gs:\/\//i.test(trimmed)) {
     const cacheDir = opts.cacheDir ?? path.join(tmpdir(), "stock-pipeline-curated-cache", createHash("sha256").update(trimmed).digest("hex").slice(0, 16));
-    return new CachedLakeSource(openLake(trimmed, opts), cacheDir);
+    const cache = PartitionCache.of(cacheDir, { maxBytes: opts.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES, graceMs: opts.cacheGraceMs ?? DEFAULT_CACHE_GRACE_MS });
+    return new CachedLakeSource(openLake(trimmed, opts), cacheDir, cache);
   }
   const root = /^file:\/\//i.test(trimmed) ? fileURLToPath(trimmed) : path.resolve(process.cwd(), trimmed);
   return new LocalDirSource(root);
@@ -135,9 +148,12 @@ class CachedLakeSource implements CuratedSource {
   readonly description: string;
   private listing: { at: number; versions: Promise<Map<string, string>> } | undefined;
   private readonly downloads = new Map<string, Promise<void>>();
+  /** The listing the cache was last pruned against: a new one may show rewritten objects. */
+  private prunedAgainst: Map<string, string> | undefined;
   constructor(
     private readonly lake: Lake,
     private readonly cacheDir: string,
+    private readonly cache: PartitionCache,
   ) {
     this.description = `${lake.description}, cached in ${cacheDir}`;
   }
@@ -160,10 +176,16 @@ class CachedLakeSource implements CuratedSource {
   async actionFiles(): Promise<CuratedFile[]> {
     return this.fetch([...(await this.versions()).keys()].filter((k) => yearOfActionsKey(k) !== null));
   }
-  /** Local copies of `keys`, downloaded again where the lake's generation differs from the copy's label. */
+  /**
+   * Local copies of `keys`, downloaded again where the lake's generation
+   * differs from the copy's label; then the cache is pruned if a download or
+   * a new listing may have changed what it should hold.
+   */
   private async fetch(keys: string[]): Promise<CuratedFile[]> {
     const versions = await this.versions();
+    await this.cache.load();
     const files: CuratedFile[] = [];
+    let downloaded = false;
     for (const key of keys) {
       const local = path.join(this.cacheDir, key);
       const want = versions.get(key);
@@ -171,8 +193,16 @@ class CachedLakeSource implements CuratedSource {
         const [from, to] = rangeOfKey(key);
         throw corruptPartitionError(key, from, to, `it is not in ${this.lake.description}`);
       }
-      const have = await readFile(`${local}.version`, "utf8").catch(() => undefined);
+      await this.cache.use(key);
+      let have = await readFile(`${local}.version`, "utf8").catch(() => undefined);
+      if (have === want && !this.cache.has(key)) {
+        // Labelled by another process: counted here, or fetched again if its body is gone.
+        const size = await stat(local).then((st) => st.size, () => undefined);
+        if (size === undefined) have = undefined;
+        else this.cache.record(key, want, size);
+      }
       if (have !== want) {
+        downloaded = true;
         // Concurrent requests for the same copy share one download.
         const id = `${key}@${want}`;
         let pending = this.downloads.get(id);
@@ -185,6 +215,10 @@ class CachedLakeSource implements CuratedSource {
       files.push({ key, path: local });
     }
     await Promise.all(files.map(checkFooter));
+    if (downloaded || this.prunedAgainst !== versions) {
+      this.prunedAgainst = versions;
+      await this.cache.prune(versions, new Set(keys));
+    }
     return files;
   }
 
@@ -198,5 +232,6 @@ class CachedLakeSource implements CuratedSource {
     await rename(tmp, local);
     await writeFile(`${tmp}.version`, version);
     await rename(`${tmp}.version`, `${local}.version`);
+    this.cache.record(key, version, body.length);
   }
 }

@@ -7,22 +7,14 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Lake } from "../lake/lake.js";
 import type { CurateContext } from "../curated/bars.server.js";
+import type { CuratedBarRow } from "../curated/parquet.server.js";
 
 export function curateContext(lake: Lake, lines: string[] = []): CurateContext {
   return { lake, log: (l: string) => void lines.push(l), config: { feed: "polygon" } as CurateContext["config"] };
 }
 
-export interface PlainRow {
-  symbol: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  vwap: number | null;
-  transactions: number | null;
-  otc: boolean;
-}
+/** A curated row without the feed (the raw body does not carry it). The type is shared; the values are computed here independently. */
+export type PlainRow = Omit<CuratedBarRow, "feed">;
 
 /**
  * The rows of a raw aggregates body that a load keeps: prices positive, low

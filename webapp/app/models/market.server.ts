@@ -23,6 +23,7 @@ export function getScreener(): Screener {
       gcsApiEndpoint: env.GCS_API_ENDPOINT,
       projectId: env.GCS_PROJECT_ID,
       cacheDir: env.CURATED_CACHE_DIR ?? join(env.dataDir, "curated-cache"),
+      cacheMaxBytes: env.CURATED_CACHE_MAX_MB * 1024 * 1024,
     });
     globalCache.__webappScreener = new Screener(source);
   }
