@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, redact, redactMongoUri } from "./config.server.js";
+import { projectRoot } from "./paths.server.js";
 import { ConfigError } from "./errors.js";
 
 /** Made-up credentials, assembled so that no literal URI with a password sits in the repository. */
@@ -28,9 +29,9 @@ describe("loadConfig defaults", () => {
       feed: "synthetic",
       polygon: { apiKey: undefined, baseUrl: undefined, maxRequestsPerMinute: 60_000, timeoutMs: 30_000, maxRetries: 5, retryBaseMs: 2_000 },
       mongo: { uri: undefined, dbName: "stock_market" },
-      lake: { uri: "./.data/lake", gcsApiEndpoint: undefined, gcsProjectId: undefined },
+      lake: { uri: path.resolve(projectRoot(), ".data/lake"), gcsApiEndpoint: undefined, gcsProjectId: undefined },
       tickers: ["AAPL", "GOOGL", "MSFT", "TSLA", "NVDA"],
-      dataDir: "./.data",
+      dataDir: path.resolve(projectRoot(), ".data"),
       maxCatchUpSessions: 10,
       secrets: [],
     });
@@ -257,6 +258,6 @@ describe("blank variables", () => {
     expect(c.tickers).toEqual(["AAPL", "GOOGL", "MSFT", "TSLA", "NVDA"]);
     expect(c.polygon.timeoutMs).toBe(30_000);
     expect(c.mongo.dbName).toBe("stock_market");
-    expect(c.lake.uri).toBe("./.data/lake");
+    expect(c.lake.uri).toBe(path.resolve(projectRoot(), ".data/lake"));
   });
 });

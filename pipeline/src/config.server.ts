@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { openLake } from "./lake/lake.js";
+import { resolveSetting } from "./paths.server.js";
 
 /**
  * The one configuration schema (ARCHITECTURE.md "Configuration"). Parsed once
@@ -81,7 +83,7 @@ const envSchema = z.object({
       const problem = lakeUriProblem(s);
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
-    .default("./.data/lake"),
+    .optional(),
   GCS_API_ENDPOINT: httpUrl("GCS_API_ENDPOINT").optional(),
   GOOGLE_APPLICATION_CREDENTIALS: optionalText,
   GCS_PROJECT_ID: optionalText,
@@ -155,7 +157,7 @@ function withSecretFiles(env: NodeJS.ProcessEnv): { env: Record<string, string |
     const file = env[`${name}_FILE`]?.trim();
     if (!file) continue;
     try {
-      out[name] = readFileSync(file, "utf8").trim();
+      out[name] = readFileSync(resolveSetting(file), "utf8").trim();
     } catch (e) {
       errors.push(`${name}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
     }
@@ -199,9 +201,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.POLYGON_RETRY_BASE_MS,
     },
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB },
-    lake: { uri: e.LAKE_URI, gcsApiEndpoint: e.GCS_API_ENDPOINT, gcsProjectId: e.GCS_PROJECT_ID },
+    // Relative paths mean the same folder in the CLI and the web app, wherever they run from (paths.server.ts).
+    lake: { uri: resolveSetting(e.LAKE_URI ?? join(e.DATA_DIR, "lake")), gcsApiEndpoint: e.GCS_API_ENDPOINT, gcsProjectId: e.GCS_PROJECT_ID },
     tickers: e.TICKERS,
-    dataDir: e.DATA_DIR,
+    dataDir: resolveSetting(e.DATA_DIR),
     maxCatchUpSessions: e.MAX_CATCH_UP_SESSIONS,
     secrets: secretValues(e.POLYGON_API_KEY, e.MONGODB_URI),
   };

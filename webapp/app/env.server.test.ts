@@ -27,3 +27,15 @@ describe("the environment schema", () => {
     expect(JSON.stringify(publicEnv(e))).not.toMatch(/secret|xxxx/);
   });
 });
+
+describe("paths", () => {
+  it("DATA_DIR, LAKE_URI and the default lake resolve to the same folders as the CLI's", async () => {
+    const { loadConfig } = await import("@stock-market/pipeline/config.server");
+    for (const raw of [{}, { DATA_DIR: "./elsewhere" }, { DATA_DIR: "./d", LAKE_URI: "./my-lake" }, { LAKE_URI: "gs://bucket/lake" }]) {
+      const web = parseEnv(raw);
+      const cli = loadConfig(raw);
+      expect(web.dataDir, JSON.stringify(raw)).toBe(cli.dataDir);
+      expect(web.lakeUri, JSON.stringify(raw)).toBe(cli.lake.uri);
+    }
+  });
+});

@@ -3,8 +3,8 @@
  * every problem reported together, and a short explicit list of what the
  * browser may see (publicEnv). Nothing else from here reaches the client.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { join } from "node:path";
+import { resolveSetting } from "@stock-market/pipeline/paths.server";
 import { z } from "zod";
 import { parseApiTokenHashes, type ApiToken } from "~/api-tokens.server";
 
@@ -76,25 +76,16 @@ const schema = z
 export type Env = Omit<z.output<typeof schema>, "API_TOKEN_SHA256"> & {
   /** The read API's bearer tokens, as hashes (from API_TOKEN_SHA256). */
   apiTokens: ApiToken[];
-  /** Absolute DATA_DIR (a relative one is taken from the repository root). */
+  /** Absolute DATA_DIR: a relative one is taken from the checkout's root, as the CLI does (pipeline/src/paths.server.ts). */
   dataDir: string;
   /** Whether session cookies carry the Secure flag. */
   cookieSecure: boolean;
-  /** LAKE_URI, a relative folder made absolute against the repository root. */
+  /** LAKE_URI (default DATA_DIR/lake), a relative folder made absolute as DATA_DIR is. */
   lakeUri: string;
 };
 
 export class EnvError extends Error {
   override name = "EnvError";
-}
-
-/** The repository root: the nearest folder up whose package.json lists workspaces. */
-export function repoRoot(from = process.cwd()): string {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && /"workspaces"/.test(readFileSync(pkg, "utf8"))) return dir;
-    if (dirname(dir) === dir) return resolve(from);
-  }
 }
 
 /** Parses an environment; throws EnvError naming every bad variable. */
@@ -105,13 +96,13 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
     throw new EnvError(`The web app's configuration is invalid:\n${lines.join("\n")}`);
   }
   const { API_TOKEN_SHA256: apiTokens, ...e } = r.data;
-  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(repoRoot(), e.DATA_DIR);
-  const lake = e.LAKE_URI ?? join(dataDir, "lake");
+  const dataDir = resolveSetting(e.DATA_DIR);
   return {
     ...e,
+    ...(e.CURATED_CACHE_DIR && { CURATED_CACHE_DIR: resolveSetting(e.CURATED_CACHE_DIR) }),
     apiTokens,
     dataDir,
-    lakeUri: /^[a-z][a-z0-9+.-]*:\/\//i.test(lake) || isAbsolute(lake) ? lake : resolve(repoRoot(), lake),
+    lakeUri: resolveSetting(e.LAKE_URI ?? join(dataDir, "lake")),
     cookieSecure: e.SESSION_COOKIE_SECURE ?? e.NODE_ENV === "production",
   };
 }
