@@ -103,10 +103,7 @@ export class StockPipelineCi {
     const manifests = workspaceManifests(await source.file("package.json").contents());
     let ctr = this.buildEnv(source, this.testBase(), manifests, TEST_INSTALL, SETUP_STAMP_COMMAND);
     for (const [dir, volume] of Object.entries(TEST_CACHES)) ctr = ctr.withMountedCache(`${SRC}/${dir}`, dag.cacheVolume(volume));
-    ctr = ctr
-      .withServiceBinding(MONGO_HOST, this.mongo())
-      .withServiceBinding(GCS_HOST, this.fakeGcs())
-      .withEnvVariable("CI", "true");
+    ctr = ctr.withServiceBinding(MONGO_HOST, this.mongo()).withServiceBinding(GCS_HOST, this.fakeGcs()).withEnvVariable("CI", "true");
     for (const [name, value] of Object.entries(TEST_SERVICE_ENV)) ctr = ctr.withEnvVariable(name, value);
     return ctr.withExec(TEST_COMMAND).combinedOutput();
   }
@@ -177,10 +174,7 @@ export class StockPipelineCi {
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
     source: Directory,
   ): Promise<string> {
-    const [help, tests] = await Promise.all([
-      this.build(source).then((image) => image.withExec([ENTRYPOINT, "--help"]).stdout()),
-      this.test(source),
-    ]);
+    const [help, tests] = await Promise.all([this.build(source).then((image) => image.withExec([ENTRYPOINT, "--help"]).stdout()), this.test(source)]);
     return `${tests}\n== image: ${ENTRYPOINT} --help\n${help}`;
   }
 

@@ -30,13 +30,20 @@ export const TEST_SERVICE_ENV = {
 /** fake-gcs-server as scripts/ensure-tools.sh's users run it (plain HTTP, in memory), reachable by host name. */
 export const FAKE_GCS_ARGS = [
   "/bin/fake-gcs-server",
-  "-scheme", "http",
-  "-host", "0.0.0.0",
-  "-port", String(GCS_PORT),
-  "-backend", "memory",
-  "-public-host", `${GCS_HOST}:${GCS_PORT}`,
-  "-external-url", `http://${GCS_HOST}:${GCS_PORT}`,
-  "-log-level", "error",
+  "-scheme",
+  "http",
+  "-host",
+  "0.0.0.0",
+  "-port",
+  String(GCS_PORT),
+  "-backend",
+  "memory",
+  "-public-host",
+  `${GCS_HOST}:${GCS_PORT}`,
+  "-external-url",
+  `http://${GCS_HOST}:${GCS_PORT}`,
+  "-log-level",
+  "error",
 ];
 
 /** mongod listening on every interface (the image's default binds to localhost only without its entrypoint). */

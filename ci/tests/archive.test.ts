@@ -64,7 +64,11 @@ function engineArchive(dir: string): { tar: string; blobs: Record<string, string
   writeFileSync(path.join(root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   writeFileSync(
     path.join(root, "index.json"),
-    JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest }] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest }],
+    }),
   );
   const blobPath = (d: string) => `blobs/sha256/${d.replace("sha256:", "")}`;
   writeFileSync(path.join(root, "manifest.json"), JSON.stringify([{ Config: blobPath(config.digest), RepoTags: null, Layers: [blobPath(layer.digest)] }]));
@@ -111,7 +115,9 @@ describe("the tarball naming step", () => {
   it("writes entries by name, without a ./ prefix, as the exporter does", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ci-archive-"));
     dirs.push(dir);
-    const listing = execFileSync("tar", ["-tf", nameArchive(dir, engineArchive(dir).tar, IMAGE_TAG)], { encoding: "utf8" }).trim().split("\n");
+    const listing = execFileSync("tar", ["-tf", nameArchive(dir, engineArchive(dir).tar, IMAGE_TAG)], { encoding: "utf8" })
+      .trim()
+      .split("\n");
     expect(listing).toEqual(expect.arrayContaining(["oci-layout", "index.json", "manifest.json", "blobs/"]));
     expect(listing.filter((e) => e.startsWith("./"))).toEqual([]);
   });

@@ -45,7 +45,9 @@ describe("the image tag and entrypoint", () => {
   });
 
   it("the README names the image tag and entrypoint the module uses", () => {
-    const section = read("README.md").split(/^## /m).find((s) => s.startsWith("Container image and Dagger"));
+    const section = read("README.md")
+      .split(/^## /m)
+      .find((s) => s.startsWith("Container image and Dagger"));
     expect(section, "README has a 'Container image and Dagger' section").toBeDefined();
     expect(section).toContain(`\`${IMAGE_TAG}\` by default, whose entrypoint \`${ENTRYPOINT}\``);
     expect(section).toContain(`docker load -i`);
@@ -76,7 +78,7 @@ describe("versions pinned in two places", () => {
 
   it("scripts/setup.sh still skips npm ci on the stamp the test container writes", () => {
     const setup = read("scripts/setup.sh");
-    expect(setup).toContain('lock_hash="$(sha256sum package-lock.json | cut -d\' \' -f1)"');
+    expect(setup).toContain("lock_hash=\"$(sha256sum package-lock.json | cut -d' ' -f1)\"");
     expect(setup).toContain('stamp="node_modules/.setup-lock-hash"');
     expect(SETUP_STAMP_COMMAND).toBe("sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.setup-lock-hash");
   });

@@ -92,7 +92,13 @@ function stockPipeline(args: string[], env: Record<string, string>): Promise<Cli
 }
 
 function duKiB(paths: string[]): number {
-  return Number(execFileSync("du", ["-skc", ...paths], { encoding: "utf8" }).trim().split("\n").at(-1)!.split(/\s+/)[0]);
+  return Number(
+    execFileSync("du", ["-skc", ...paths], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .at(-1)!
+      .split(/\s+/)[0],
+  );
 }
 
 beforeAll(async () => {
@@ -118,8 +124,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once("close", r)) : undefined)));
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) child.kill("SIGTERM");
+  await Promise.all(running.map((c) => new Promise((r) => c.once("close", r))));
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -140,11 +147,19 @@ describe("the image's files", () => {
 
   it("run a full day (extract, then load) into MongoDB and the lake, with production dependencies only", async () => {
     const apiKey = `image_${randomBytes(8).toString("hex")}`;
-    const fake = await startServer(process.execPath, ["--import", "tsx", "src/fake-polygon/main.ts", "--port", "0", "--api-key", apiKey, "--universe-size", "60"], path.join(REPO, "pipeline"));
+    const fake = await startServer(
+      process.execPath,
+      ["--import", "tsx", "src/fake-polygon/main.ts", "--port", "0", "--api-key", apiKey, "--universe-size", "60"],
+      path.join(REPO, "pipeline"),
+    );
     let mongoUri = process.env.TEST_MONGODB_URI ?? "";
     if (!mongoUri) {
       // Any MongoDB will do for the image's proof; SQLite needs no PostgreSQL cluster.
-      const ferret = await startServer(path.join(REPO, ".tools/bin/ferretdb-embedded"), ["-listen", "127.0.0.1:0", "-handler", "sqlite", "-data", inImage("ferretdb"), "-log-level", "error"], REPO);
+      const ferret = await startServer(
+        path.join(REPO, ".tools/bin/ferretdb-embedded"),
+        ["-listen", "127.0.0.1:0", "-handler", "sqlite", "-data", inImage("ferretdb"), "-log-level", "error"],
+        REPO,
+      );
       mongoUri = String(ferret.uri);
     }
     const dbName = `image_content_${randomBytes(4).toString("hex")}`;
@@ -160,14 +175,21 @@ describe("the image's files", () => {
         LAKE_URI: lake,
       });
       expect(r.code, r.stderr).toBe(0);
-      const prices = await client.db(dbName).collection("daily_prices").find({ date: new Date(`${DATE}T00:00:00Z`) }).toArray();
+      const prices = await client
+        .db(dbName)
+        .collection("daily_prices")
+        .find({ date: new Date(`${DATE}T00:00:00Z`) })
+        .toArray();
       expect(prices.map((p) => p.symbol as string).sort()).toEqual([...WATCHLIST].sort());
       const lakeFiles = execFileSync("find", [lake, "-type", "f"], { encoding: "utf8" });
       expect(lakeFiles).toContain(`date=${DATE}`);
       // The load curates the session with DuckDB: its native binding came with the production install.
       expect(lakeFiles).toContain(`curated/daily_bars/date=${DATE}/part-0.parquet`);
     } finally {
-      await client.db(dbName).dropDatabase().catch(() => undefined);
+      await client
+        .db(dbName)
+        .dropDatabase()
+        .catch(() => undefined);
       await client.close();
     }
   });

@@ -73,7 +73,9 @@ describe("the module as the Dagger runtime registers it", () => {
   it("leaves out of the source everything .gitignore keeps out of git (secrets in .env, local data, installs)", () => {
     const bare = (p: string) => p.replace(/^\*\*\//, "").replace(/\/$/, "");
     const ignored = new Set((fns.build?.arguments.source?.ignore ?? []).map(bare));
-    const gitignore = readFileSync(`${REPO}/.gitignore`, "utf8").split("\n").map((l) => l.trim());
+    const gitignore = readFileSync(`${REPO}/.gitignore`, "utf8")
+      .split("\n")
+      .map((l) => l.trim());
     for (const line of gitignore.filter((l) => l && !l.startsWith("#") && !l.startsWith("!"))) expect(ignored, line).toContain(bare(line));
   });
 

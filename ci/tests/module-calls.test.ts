@@ -99,7 +99,10 @@ describe("build", () => {
     const install = indexOf(image, isExec(PRODUCTION_INSTALL));
     const outputs = BUILD_OUTPUTS.map((p) => indexOf(image, (o) => o.field === "withDirectory" && o.args.path === `${APP_DIR}/${p}`));
     expect(Math.min(...outputs), "compiled output copied after the dependency layer").toBeGreaterThan(install);
-    expect(execs(image).filter((a) => a[0] === "npm"), "one install, production only").toEqual([[...PRODUCTION_INSTALL]]);
+    expect(
+      execs(image).filter((a) => a[0] === "npm"),
+      "one install, production only",
+    ).toEqual([[...PRODUCTION_INSTALL]]);
   });
 
   it("copies the compiled output of the project's build command, run after installing from the lockfile and copying the source", async () => {
@@ -117,7 +120,10 @@ describe("build", () => {
       const build = indexOf(built, isExec(BUILD_COMMAND));
       expect(install).toBeLessThan(sourceCopy);
       expect(sourceCopy).toBeLessThan(build);
-      const manifests = built.slice(0, install).filter((o) => o.field === "withFile").map((o) => origin(e, o.args.source));
+      const manifests = built
+        .slice(0, install)
+        .filter((o) => o.field === "withFile")
+        .map((o) => origin(e, o.args.source));
       expect(manifests).toEqual(DEPENDENCY_MANIFESTS.map((m) => `host:${m}`));
       expect(fields(built.slice(0, install))).toContain("withMountedCache");
     }
@@ -142,7 +148,10 @@ describe("build", () => {
     });
     expect(execs(image)).toContainEqual(["ln", "-sf", `${APP_DIR}/${ENTRYPOINT_TARGET}`, ENTRYPOINT_LINK]);
     const user = indexOf(image, (o) => o.field === "withUser");
-    expect(image.slice(user).some((o) => o.field === "withExec"), "nothing runs as root after the switch").toBe(false);
+    expect(
+      image.slice(user).some((o) => o.field === "withExec"),
+      "nothing runs as root after the switch",
+    ).toBe(false);
     const mount = indexOf(image, (o) => o.field === "withMountedCache" && o.args.path === "/root/.npm");
     const unmount = indexOf(image, (o) => o.field === "withoutMount" && o.args.path === "/root/.npm");
     expect(mount).toBeLessThan(indexOf(image, isExec(PRODUCTION_INSTALL)));
@@ -188,7 +197,10 @@ describe("test", () => {
     const sourceCopy = indexOf(run, (o) => o.field === "withDirectory" && origin(e, o.args.source) === "host:.");
     expect(install).toBeLessThan(stamp);
     expect(stamp).toBeLessThan(sourceCopy);
-    const manifests = run.slice(0, install).filter((o) => o.field === "withFile").map((o) => origin(e, o.args.source));
+    const manifests = run
+      .slice(0, install)
+      .filter((o) => o.field === "withFile")
+      .map((o) => origin(e, o.args.source));
     expect(manifests).toEqual(workspaceManifests(readFileSync(`${REPO}/package.json`, "utf8")).map((m) => `host:${m}`));
     const go = run.find((o) => o.field === "withDirectory" && o.args.path === "/usr/local/go")!;
     expect(e.chain(go.args.source).slice(0, 2)).toEqual([

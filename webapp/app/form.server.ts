@@ -86,3 +86,9 @@ export async function readForm(request: Request): Promise<FormData> {
   }
   return form;
 }
+
+/** A field's text as sent; empty when it is missing or a file (String() of a file would be "[object File]"). */
+export function formText(form: FormData, name: string): string {
+  const v = form.get(name);
+  return typeof v === "string" ? v : "";
+}

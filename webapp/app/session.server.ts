@@ -133,6 +133,7 @@ export async function redirectWithNotice(session: AppSession, to: string, notice
  * and newlines); control characters would also break the Location header.
  */
 export function safeRedirectPath(to: unknown, fallback = "/"): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   if (typeof to !== "string" || !to.startsWith("/") || to.length > 2000 || /[\x00-\x20\x7f\\]/.test(to)) return fallback;
   const base = "http://this.site";
   let resolved: URL;

@@ -11,7 +11,7 @@
  * for the event, so that decode (ours, strictly) is counted as database time.
  */
 import { performance } from "node:perf_hooks";
-import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent, Document, MongoClient } from "mongodb";
+import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent, Document, Long, MongoClient } from "mongodb";
 
 /** One command as sent, reduced to what decides how the server can answer it. */
 export interface SentCommand {
@@ -91,7 +91,7 @@ export class CommandMonitor {
     if (entry) {
       entry.ms += now - (this.startedAt.get(e.requestId) ?? now);
       if (!("reply" in e)) entry.failed = true;
-      const id = "reply" in e ? (e.reply as { cursor?: { id?: unknown } } | undefined)?.cursor?.id : undefined;
+      const id = "reply" in e ? (e.reply as { cursor?: { id?: Long | number } } | undefined)?.cursor?.id : undefined;
       if (id !== undefined && String(id) !== "0") this.cursors.set(String(id), entry);
     }
     this.inFlight.delete(e.requestId);

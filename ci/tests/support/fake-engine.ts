@@ -17,18 +17,7 @@ import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { connection, dag, type Directory } from "@dagger.io/dagger";
-import {
-  buildSchema,
-  getNamedType,
-  getNullableType,
-  graphql,
-  isEnumType,
-  isInterfaceType,
-  isListType,
-  isObjectType,
-  type GraphQLFieldResolver,
-  type GraphQLSchema,
-} from "graphql";
+import { buildSchema, getNamedType, getNullableType, graphql, isEnumType, isInterfaceType, isListType, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 
 const SCHEMA_FILE = fileURLToPath(new URL("../fixtures/dagger-v0.21.8.graphqls", import.meta.url));
 
@@ -60,9 +49,7 @@ export interface FakeEngineOptions {
 function engineSchema(): GraphQLSchema {
   const sdl = readFileSync(SCHEMA_FILE, "utf8");
   const base = buildSchema(sdl);
-  const idable = Object.values(base.getTypeMap()).filter(
-    (t) => (isObjectType(t) || isInterfaceType(t)) && !t.name.startsWith("__") && "id" in t.getFields(),
-  );
+  const idable = Object.values(base.getTypeMap()).filter((t) => (isObjectType(t) || isInterfaceType(t)) && !t.name.startsWith("__") && "id" in t.getFields());
   const legacy = idable.map((t) => `scalar ${t.name}ID\nextend type Query { load${t.name}FromID(id: ${t.name}ID!): ${t.name}! }`);
   return buildSchema(`${sdl}\n${legacy.join("\n")}`);
 }

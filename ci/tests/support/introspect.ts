@@ -34,7 +34,10 @@ const tmp = mkdtempSync(path.join(tmpdir(), "dagger-introspect-"));
 try {
   const clientGen = path.join(tmp, "client.gen.ts");
   const declarations = readFileSync(path.join(sdkDist, "src/api/client.gen.d.ts"), "utf8");
-  writeFileSync(clientGen, declarations.replace(/from "\.\.\/(common\/[\w/]+\.js)"/g, (_m, rel: string) => `from ${JSON.stringify(path.join(sdkDist, "src", rel))}`));
+  writeFileSync(
+    clientGen,
+    declarations.replace(/from "\.\.\/(common\/[\w/]+\.js)"/g, (_m, rel: string) => `from ${JSON.stringify(path.join(sdkDist, "src", rel))}`),
+  );
   const result = await scan([...listTsFiles(path.join(CI_DIR, "src")), clientGen], moduleName, true);
   process.stdout.write(JSON.stringify(result));
 } finally {

@@ -17,7 +17,7 @@ const NAMED = 10;
 
 /** A value safe to paste into a shell as one word (tickers are plain, but a key may decode to anything). */
 function shellWord(s: string): string {
-  return /^[A-Za-z0-9._:,=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9._:,=/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** `stock-pipeline backfill --refetch …`: re-fetches these tickers' range pages over from..to as traded, and loads them. */

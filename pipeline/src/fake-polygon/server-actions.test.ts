@@ -19,10 +19,18 @@ afterAll(async () => {
   await fake.close();
 });
 
-// Response bodies are checked field by field.
-async function get(path: string): Promise<{ status: number; body: any }> {
+// Response bodies are checked field by field: the envelope, and rows by their fields.
+type Row = { id: string } & Record<string, unknown>;
+interface Envelope {
+  status: string;
+  request_id: string;
+  results: Row[];
+  next_url?: string;
+  error?: string;
+}
+async function get(path: string): Promise<{ status: number; body: Envelope }> {
   const res = await fetch(`${fake.url}${path}`, { headers: AUTH });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Envelope };
 }
 const ids = (rows: ReadonlyArray<{ id: string }>): string[] => rows.map((r) => r.id);
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -34,8 +42,8 @@ const sortBy =
   };
 
 /** Follows next_url the way the client must: its path and query against our own base URL. */
-async function collect(first: string): Promise<{ rows: Array<{ id: string }>; pages: any[] }> {
-  const pages: any[] = [];
+async function collect(first: string): Promise<{ rows: Row[]; pages: Envelope[] }> {
+  const pages: Envelope[] = [];
   let path: string | undefined = first;
   while (path !== undefined) {
     const { status, body } = await get(path);
@@ -58,7 +66,7 @@ describe("fake Polygon server: /stocks/v1/splits", () => {
     expect(body.next_url).toBeUndefined();
     const expected = allSplits.filter((s) => s.ticker === "MSFT").sort(sortBy((s) => s.execution_date, true));
     expect(ids(body.results)).toEqual(ids(expected));
-    expect(Object.keys(body.results[0]).sort()).toEqual(
+    expect(Object.keys(body.results[0]!).sort()).toEqual(
       ["adjustment_type", "execution_date", "historical_adjustment_factor", "id", "split_from", "split_to", "ticker"].sort(),
     );
     expect(body.results[0]).toMatchObject({ ticker: "MSFT", split_from: expected[0]!.split_from, split_to: expected[0]!.split_to });
@@ -88,7 +96,7 @@ describe("fake Polygon server: /stocks/v1/splits", () => {
     const { body } = await get(`/stocks/v1/splits?execution_date=${date}`);
     expect(performance.now() - start).toBeLessThan(1000);
     expect(ids(body.results).sort()).toEqual(ids(allSplits.filter((s) => s.execution_date === date)).sort());
-    expect(body.results.map((r: SyntheticSplit) => r.ticker)).toContain("GOOGL");
+    expect(body.results.map((r) => r.ticker)).toContain("GOOGL");
   });
 
   it("sorts by the fields asked, either direction, ties broken by id", async () => {
@@ -114,13 +122,13 @@ describe("fake Polygon server: /stocks/v1/dividends", () => {
     const { body } = await get("/stocks/v1/dividends?ticker.any_of=KO,AAPL&ex_dividend_date.gte=2024-01-01");
     const expected = allDividends.filter((d) => ["KO", "AAPL"].includes(d.ticker) && d.ex_dividend_date >= "2024-01-01").sort(sortBy((d) => d.ticker));
     expect(ids(body.results)).toEqual(ids(expected));
-    expect(Object.keys(body.results[0]).sort()).toEqual(
+    expect(Object.keys(body.results[0]!).sort()).toEqual(
       [
         "cash_amount", "currency", "declaration_date", "distribution_type", "ex_dividend_date", "frequency",
         "historical_adjustment_factor", "id", "pay_date", "record_date", "split_adjusted_cash_amount", "ticker",
       ].sort(),
     );
-    expect(body.results.every((r: SyntheticDividend) => r.ticker !== "TSLA")).toBe(true);
+    expect(body.results.every((r) => r.ticker !== "TSLA")).toBe(true);
   });
 
   it("filters by frequency and distribution_type, and answers a whole-market ex_dividend_date query quickly", async () => {

@@ -24,19 +24,30 @@ beforeEach(() => {
   clock = "2025-01-15";
 });
 
-// Response bodies are checked field by field.
-async function get(path: string): Promise<any> {
+// Response bodies are checked field by field; the types say what each test reads.
+interface Aggs {
+  adjusted: boolean;
+  results: Bar[];
+}
+interface OpenClose {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+async function get<Body>(path: string): Promise<Body> {
   const res = await fetch(`${fake.url}${path}`, { headers: AUTH });
   expect(res.status).toBe(200);
-  return res.json();
+  return (await res.json()) as Body;
 }
 const range = async (ticker: string, from: string, to: string, adjusted?: boolean): Promise<Map<string, Bar>> => {
   const q = adjusted === undefined ? "" : `?adjusted=${adjusted}`;
-  const body = await get(`/v2/aggs/ticker/${ticker}/range/1/day/${from}/${to}${q}`);
-  return new Map((body.results as Bar[]).map((b) => [nyDateOf(b.t), b]));
+  const body = await get<Aggs>(`/v2/aggs/ticker/${ticker}/range/1/day/${from}/${to}${q}`);
+  return new Map(body.results.map((b) => [nyDateOf(b.t), b]));
 };
 const groupedBar = async (date: string, ticker: string, adjusted: boolean): Promise<Bar> =>
-  ((await get(`/v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=${adjusted}`)).results as Bar[]).find((b) => b.T === ticker)!;
+  (await get<Aggs>(`/v2/aggs/grouped/locale/us/market/stocks/${date}?adjusted=${adjusted}`)).results.find((b) => b.T === ticker)!;
 const values = (b: Bar) => ({ o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, vw: b.vw, n: b.n });
 
 function expectRelClose(actual: number, expected: number): void {
@@ -70,13 +81,13 @@ describe("fake Polygon server: as-traded bars (adjusted=false)", () => {
     for (const date of ["2024-06-07", "2024-06-10"]) {
       const g = await groupedBar(date, "SYN0001", false);
       expect(values(g)).toEqual(values(bars.get(date)!));
-      const oc = await get(`/v1/open-close/SYN0001/${date}?adjusted=false`);
+      const oc = await get<OpenClose>(`/v1/open-close/SYN0001/${date}?adjusted=false`);
       expect([oc.open, oc.high, oc.low, oc.close, oc.volume]).toEqual([g.o, g.h, g.l, g.c, g.v]);
     }
     clock = "2024-06-11";
-    const prev = await get("/v2/aggs/ticker/SYN0001/prev?adjusted=false");
+    const prev = await get<Aggs>("/v2/aggs/ticker/SYN0001/prev?adjusted=false");
     expect(prev.adjusted).toBe(false);
-    expect(values(prev.results[0])).toEqual(values(bars.get("2024-06-10")!));
+    expect(values(prev.results[0]!)).toEqual(values(bars.get("2024-06-10")!));
   });
 });
 
@@ -101,16 +112,16 @@ describe("fake Polygon server: adjusted=true as of the fake's clock", () => {
     expect(values(adjusted.get("2024-06-10")!)).toEqual(values(raw.get("2024-06-10")!));
     const g = await groupedBar("2024-06-07", "SYN0001", true);
     expect(values(g)).toEqual(values(adjusted.get("2024-06-07")!));
-    const oc = await get("/v1/open-close/SYN0001/2024-06-07");
+    const oc = await get<OpenClose>("/v1/open-close/SYN0001/2024-06-07");
     expect([oc.open, oc.close, oc.volume]).toEqual([g.o, g.c, g.v]);
   });
 
   it("defaults to adjusted=true and echoes what it applied in the envelope", async () => {
-    const body = await get("/v2/aggs/ticker/SYN0002/range/1/day/2024-09-09/2024-09-13");
+    const body = await get<Aggs>("/v2/aggs/ticker/SYN0002/range/1/day/2024-09-09/2024-09-13");
     expect(body.adjusted).toBe(true);
     const explicit = await range("SYN0002", "2024-09-09", "2024-09-13", true);
-    expect((body.results as Bar[]).map(values)).toEqual([...explicit.values()].map(values));
-    expect((await get("/v2/aggs/grouped/locale/us/market/stocks/2024-09-13?adjusted=false")).adjusted).toBe(false);
+    expect(body.results.map(values)).toEqual([...explicit.values()].map(values));
+    expect((await get<Aggs>("/v2/aggs/grouped/locale/us/market/stocks/2024-09-13?adjusted=false")).adjusted).toBe(false);
     const raw = await range("SYN0002", "2024-09-09", "2024-09-13", false);
     expectRelClose(explicit.get("2024-09-13")!.c, raw.get("2024-09-13")!.c * 20);
   });

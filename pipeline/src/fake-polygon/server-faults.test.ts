@@ -12,7 +12,16 @@ let fake: FakePolygon;
 
 const get = (path: string): Promise<Response> => fetch(`${fake.url}${path}`, { headers: AUTH });
 // Test bodies are checked field by field.
-const json = (res: Response): Promise<any> => res.json();
+/** A reply's fields as the tests read them; which ones are present is what each test checks. */
+interface Reply {
+  status?: string;
+  request_id?: string;
+  resultsCount?: number;
+  results?: unknown[] | null;
+  count?: number;
+  error?: string;
+}
+const json = async <Body = Reply>(res: Response): Promise<Body> => (await res.json()) as Body;
 
 beforeAll(async () => {
   fake = await startFakePolygon({ today: () => "2025-01-15", universeSize: 50 });
@@ -175,7 +184,7 @@ describe("fake Polygon server: control API", () => {
     expect(stats).toEqual({ total: 2, byRoute: { grouped: 1, range: 1 } });
 
     await fetch(`${fake.url}/__fake/faults`, { method: "POST", body: JSON.stringify({ kind: "entitlement", times: 5 }) });
-    expect((await json(await fetch(`${fake.url}/__fake/faults`)))[0]).toMatchObject({ kind: "entitlement", remaining: 5 });
+    expect((await json<unknown[]>(await fetch(`${fake.url}/__fake/faults`)))[0]).toMatchObject({ kind: "entitlement", remaining: 5 });
     expect((await fetch(`${fake.url}/__fake/faults`, { method: "DELETE" })).status).toBe(200);
     expect((await get(GROUPED)).status).toBe(200);
 

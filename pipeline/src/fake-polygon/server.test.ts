@@ -8,9 +8,25 @@ const AUTH = { Authorization: `Bearer ${KEY}` };
 
 let fake: FakePolygon;
 
-async function getJson(path: string, headers: Record<string, string> = AUTH): Promise<{ status: number; body: any; res: Response }> {
+/** A reply's fields as the tests read them (aggregates by default); which are present is what each test checks. */
+interface Reply<Row = Bar> {
+  status: string;
+  request_id: string;
+  resultsCount: number;
+  queryCount?: number;
+  count?: number;
+  adjusted?: boolean;
+  results: Row[];
+  next_url?: string;
+  message?: string;
+  error?: string;
+}
+type OpenClose = Record<"status" | "from" | "symbol" | "request_id", string> & Record<"open" | "high" | "low" | "close" | "volume", number>;
+type Upcoming = { date: string; exchange: string; status: string };
+
+async function getJson<Body = Reply>(path: string, headers: Record<string, string> = AUTH): Promise<{ status: number; body: Body; res: Response }> {
   const res = await fetch(`${fake.url}${path}`, { headers });
-  return { status: res.status, body: await res.json(), res };
+  return { status: res.status, body: (await res.json()) as Body, res };
 }
 
 const grouped = (date: string, q = ""): string => `/v2/aggs/grouped/locale/us/market/stocks/${date}${q}`;
@@ -38,7 +54,7 @@ describe("fake Polygon server: grouped daily", () => {
     expect(body.queryCount).toBe(body.results.length);
     expect(body.count).toBe(body.results.length);
     expect(body.results.length).toBeGreaterThan(10_900);
-    const aapl = body.results.find((r: Bar) => r.T === "AAPL");
+    const aapl = body.results.find((r) => r.T === "AAPL")!;
     expect(Object.keys(aapl).sort()).toEqual(["T", "c", "h", "l", "n", "o", "t", "v", "vw"]);
     expect(new Date(aapl.t).toISOString()).toBe("2024-05-15T20:00:00.000Z");
     expect(body.results.some((r: Bar) => r.T === "BRK.A")).toBe(true);
@@ -112,7 +128,7 @@ describe("fake Polygon server: range aggregates", () => {
     expect(body.request_id).toMatch(/^synthetic-/);
     expect(body.next_url).toBeUndefined();
     expect(body.results[0]).not.toHaveProperty("T");
-    expect(new Date(body.results[0].t).toISOString()).toBe("2024-01-02T05:00:00.000Z");
+    expect(new Date(body.results[0]!.t).toISOString()).toBe("2024-01-02T05:00:00.000Z");
     const dates = body.results.map((b: Bar) => nyDateOf(b.t));
     expect(dates).toEqual(tradingDaysBetween("2024-01-01", "2024-01-31"));
   });
@@ -133,8 +149,8 @@ describe("fake Polygon server: range aggregates", () => {
 
   it("accepts Unix ms from/to (inclusive) and sorts desc", async () => {
     const asc = await getJson(range("NVDA", "2024-02-01", "2024-02-29"));
-    const first = asc.body.results[0].t;
-    const last = asc.body.results.at(-1).t;
+    const first = asc.body.results[0]!.t;
+    const last = asc.body.results.at(-1)!.t;
     const ms = await getJson(range("NVDA", String(first), String(last), "?sort=desc"));
     expect(ms.body.results).toEqual([...asc.body.results].reverse());
   });
@@ -172,24 +188,24 @@ describe("fake Polygon server: other endpoints", () => {
     const { body } = await getJson("/v2/aggs/ticker/AAPL/prev");
     expect(body).toMatchObject({ ticker: "AAPL", status: "OK", resultsCount: 1, queryCount: 1, count: 1, adjusted: true });
     expect(body.results).toHaveLength(1);
-    expect(body.results[0].T).toBe("AAPL");
-    expect(new Date(body.results[0].t).toISOString()).toBe("2025-01-14T21:00:00.000Z");
+    expect(body.results[0]?.T).toBe("AAPL");
+    expect(new Date(body.results[0]!.t).toISOString()).toBe("2025-01-14T21:00:00.000Z");
   });
 
   it("serves open-close as a flat object and 404 Data not found. on a closed day", async () => {
-    const { body } = await getJson("/v1/open-close/AAPL/2024-05-15");
+    const { body } = await getJson<OpenClose>("/v1/open-close/AAPL/2024-05-15");
     expect(Object.keys(body).sort()).toEqual(["afterHours", "close", "from", "high", "low", "open", "preMarket", "status", "symbol", "volume"]);
     expect(body).toMatchObject({ status: "OK", from: "2024-05-15", symbol: "AAPL" });
     const g = await getJson(grouped("2024-05-15"));
-    const aapl = g.body.results.find((r: Bar) => r.T === "AAPL");
+    const aapl = g.body.results.find((r) => r.T === "AAPL")!;
     expect([body.open, body.high, body.low, body.close, body.volume]).toEqual([aapl.o, aapl.h, aapl.l, aapl.c, aapl.v]);
-    const closed = await getJson("/v1/open-close/AAPL/2024-07-04");
+    const closed = await getJson<OpenClose>("/v1/open-close/AAPL/2024-07-04");
     expect(closed.status).toBe(404);
     expect(closed.body).toEqual({ status: "NOT_FOUND", request_id: closed.body.request_id, message: "Data not found." });
   });
 
   it("lists upcoming holidays and early closes as a top-level array with NYSE and NASDAQ entries", async () => {
-    const { body } = await getJson("/v1/marketstatus/upcoming");
+    const { body } = await getJson<Upcoming[]>("/v1/marketstatus/upcoming");
     expect(Array.isArray(body)).toBe(true);
     expect(body).toContainEqual({ date: "2025-01-20", exchange: "NYSE", name: "Martin Luther King Jr. Day", status: "closed" });
     expect(body).toContainEqual(expect.objectContaining({ date: "2025-01-20", exchange: "NASDAQ", status: "closed" }));
@@ -208,20 +224,20 @@ describe("fake Polygon server: other endpoints", () => {
     const seen: string[] = [];
     let path: string | undefined = "/v3/reference/tickers?limit=1000";
     while (path) {
-      const { body } = await getJson(path);
+      const { body }: { body: Reply<{ ticker: string }> } = await getJson(path);
       expect(body.status).toBe("OK");
-      seen.push(...body.results.map((r: { ticker: string }) => r.ticker));
+      seen.push(...body.results.map((r) => r.ticker));
       if (body.next_url) expect(body.next_url).not.toContain("apiKey");
       path = body.next_url ? body.next_url.slice(fake.url.length) : undefined;
     }
     expect(seen.length).toBe(11_000);
     expect(new Set(seen).size).toBe(11_000);
-    const one = await getJson("/v3/reference/tickers?ticker=AAPL");
+    const one = await getJson<Reply<{ ticker: string }>>("/v3/reference/tickers?ticker=AAPL");
     expect(one.body.results).toEqual([
       { ticker: "AAPL", name: expect.any(String), market: "stocks", locale: "us", type: "CS", active: true, currency_name: "usd" },
     ]);
-    expect((await getJson("/v3/reference/tickers")).body.results).toHaveLength(100);
-    expect((await getJson("/v3/reference/tickers/ZZZZ")).body).toMatchObject({ status: "NOT_FOUND", message: "Ticker not found." });
+    expect((await getJson<Reply<{ ticker: string }>>("/v3/reference/tickers")).body.results).toHaveLength(100);
+    expect((await getJson<Reply<{ ticker: string }>>("/v3/reference/tickers/ZZZZ")).body).toMatchObject({ status: "NOT_FOUND", message: "Ticker not found." });
   });
 });
 

@@ -59,7 +59,7 @@ function failure(verb: string, key: string, where: string, err: unknown): LakeEr
   return new LakeError(`could not ${verb} lake object ${key} in ${where}: ${code} (${detail})`, key, { cause: err });
 }
 
-function toMeta(custom: Record<string, unknown> | undefined): ObjectMeta {
+function toMeta(custom: Record<string, string | number | boolean | null> | undefined): ObjectMeta {
   const meta: ObjectMeta = {};
   for (const [k, v] of Object.entries(custom ?? {})) {
     if (v !== null && v !== undefined) meta[k] = String(v);

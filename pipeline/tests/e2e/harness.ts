@@ -78,6 +78,7 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   /** stdout parsed as the one JSON document `--json` promises. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read loosely by a hundred assertions across the suites, which are the check
   json(): any;
 }
 
@@ -246,6 +247,7 @@ export async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Reads a lake object's body as JSON (local lake). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw API pages as stored: each test asserts the fields it reads
 export async function readLakeJson(lakeDir: string, key: string): Promise<any> {
   return JSON.parse(await readFile(path.join(lakeDir, ...key.split("/")), "utf8"));
 }

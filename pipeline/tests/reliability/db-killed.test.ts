@@ -29,7 +29,7 @@ describe("the database server killed in the middle of a load", () => {
     const cli = spawnCli(w, ["run", "--date", DATE, "--json"], { MONGODB_URI: uriOf(server) });
     await cli.stderrLine(new RegExp(`load ${DATE}: reading`));
     const watcher = new MongoClient(server.uri);
-    let atKill = 0;
+    let atKill: number;
     try {
       const prices = watcher.db(w.dbName).collection("daily_prices");
       await waitFor("the first records of the load", async () => (await prices.estimatedDocumentCount()) > 0);

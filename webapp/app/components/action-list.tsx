@@ -26,7 +26,9 @@ function Item({ m }: { m: ActionMarker }) {
 export function ActionList({ actions, from, to }: { actions: ActionsOfWindow; from: string; to: string }) {
   return (
     <section aria-labelledby="actions-heading" className="actions-list">
-      <h2 id="actions-heading">Splits and dividends from {from} to {to}</h2>
+      <h2 id="actions-heading">
+        Splits and dividends from {from} to {to}
+      </h2>
       {actions.markers.length === 0 ? (
         <p data-testid="no-actions">None in this window.</p>
       ) : (

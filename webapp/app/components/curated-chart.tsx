@@ -18,10 +18,7 @@ export interface CuratedChartData {
  * last year of bars split-adjusted to the latest curated session.
  */
 export function CuratedChart({ data }: { data: CuratedChartData }) {
-  const figure = useMemo(
-    () => candlestickFigure({ symbol: data.symbol, bars: { ...data.bars, manual: data.bars.date.map(() => false) }, mas: [] }),
-    [data],
-  );
+  const figure = useMemo(() => candlestickFigure({ symbol: data.symbol, bars: { ...data.bars, manual: data.bars.date.map(() => false) }, mas: [] }), [data]);
   const n = data.bars.date.length;
   return (
     <>
@@ -34,7 +31,11 @@ export function CuratedChart({ data }: { data: CuratedChartData }) {
       <p className="as-traded">
         Read-only, from the curated lake: the last {n} sessions, split-adjusted to {data.asOf} (latest close {fmtPrice(data.bars.close[n - 1])}).
       </p>
-      <Chart figure={figure} testId="price-chart" label={`Daily candlestick chart of ${data.symbol} from ${data.bars.date[0]} to ${data.bars.date[n - 1]}, split-adjusted, read from the curated lake, with volume`} />
+      <Chart
+        figure={figure}
+        testId="price-chart"
+        label={`Daily candlestick chart of ${data.symbol} from ${data.bars.date[0]} to ${data.bars.date[n - 1]}, split-adjusted, read from the curated lake, with volume`}
+      />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { isValidSymbol } from "@stock-market/pipeline/model/daily-price";
 import { CsrfInput } from "~/components/csrf";
 import { RecordCard } from "~/components/record-card";
 import { getDb } from "~/db.server";
+import { formText } from "~/form.server";
 import { fmtPrice, fmtTime, fmtVolume } from "~/lib/format";
 import { MAX_PAGE } from "~/lib/records-query";
 import { AUDIT_PAGE_SIZE, auditPage } from "~/models/audit.server";
@@ -25,7 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { user, session, form } = await requireEditorWrite(request);
-  const id = String(form.get("id") ?? "");
+  const id = formText(form, "id");
   const r = await undoChange(await getDb(), user, id);
   if (r.ok) {
     return redirectWithNotice(session, "/audit", `Undid the change to ${r.entry.symbol} ${r.entry.date}.`);

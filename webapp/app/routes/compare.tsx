@@ -49,10 +49,7 @@ export default function ComparePage() {
   const href = (r: string) => `?${new URLSearchParams([...chosen.map((s) => ["symbols", s]), ["range", r], ...basis])}`;
   return (
     <>
-      <h1>
-        Compare: % change from the start of the range{" "}
-        {synthetic ? <span className="badge badge-synthetic">Synthetic data</span> : null}
-      </h1>
+      <h1>Compare: % change from the start of the range {synthetic ? <span className="badge badge-synthetic">Synthetic data</span> : null}</h1>
       <div className="toolbar">
         <Form method="get" onChange={(e) => submit(e.currentTarget, { preventScrollReset: true })}>
           <input type="hidden" name="range" value={range} />

@@ -40,20 +40,24 @@ export default function HealthPage() {
         <div>
           <dt>Feeds</dt>
           <dd>
-            {h.feeds.length === 0 ? "–" : h.feeds.map((f) => <span key={f} className={`badge${f === "synthetic" ? " badge-synthetic" : ""}`}>{f}</span>)}
+            {h.feeds.length === 0
+              ? "–"
+              : h.feeds.map((f) => (
+                  <span key={f} className={`badge${f === "synthetic" ? " badge-synthetic" : ""}`}>
+                    {f}
+                  </span>
+                ))}
           </dd>
         </div>
       </dl>
-      {h.feeds.includes("synthetic") ? (
-        <p className="warning">The database holds synthetic records from the offline source: made-up prices, not market data.</p>
-      ) : null}
+      {h.feeds.includes("synthetic") ? <p className="warning">The database holds synthetic records from the offline source: made-up prices, not market data.</p> : null}
 
       {h.oldBasis.symbols.length > 0 ? (
         <section className="warning" aria-labelledby="old-basis-heading" data-testid="old-basis">
           <h2 id="old-basis-heading">Records on the old, split-adjusted basis</h2>
           <p>
-            These records were fetched split-adjusted as of the day they were fetched, before prices were stored as traded: a later split makes them wrong. Re-fetch
-            them as traded with one command (see docs/migration-as-traded.md):
+            These records were fetched split-adjusted as of the day they were fetched, before prices were stored as traded: a later split makes them wrong. Re-fetch them as traded
+            with one command (see docs/migration-as-traded.md):
           </p>
           <pre>
             <code>{h.oldBasis.command}</code>
@@ -110,7 +114,15 @@ export default function HealthPage() {
                     </>
                   )}
                 </td>
-                <td>{s.behind === 0 ? <span className="badge badge-ok">up to date</span> : <span className="badge badge-bad">{s.behind} session{s.behind === 1 ? "" : "s"} behind</span>}</td>
+                <td>
+                  {s.behind === 0 ? (
+                    <span className="badge badge-ok">up to date</span>
+                  ) : (
+                    <span className="badge badge-bad">
+                      {s.behind} session{s.behind === 1 ? "" : "s"} behind
+                    </span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -2,6 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useSearchParams } from "@remix-run/react";
 import { CsrfInput } from "~/components/csrf";
 import { getEnv } from "~/env.server";
+import { formText } from "~/form.server";
 import { checkEditorCredentials } from "~/password.server";
 import { FailureLimiter } from "~/rate-limit.server";
 import { getUser, requireCsrf, rotateCsrf, safeRedirectPath, sessionStorage } from "~/session.server";
@@ -21,8 +22,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { session, form } = await requireCsrf(request);
-  const username = String(form.get("username") ?? "").trim();
-  const password = String(form.get("password") ?? "");
+  const username = formText(form, "username").trim();
+  const password = formText(form, "password");
   // Failures are counted per user name (remix-serve gives the app no client address):
   // guessing one account's password is capped, whoever tries.
   const key = username.toLowerCase();

@@ -49,7 +49,21 @@ interface Column<T> {
   numeric?: boolean;
 }
 
-function Table<T extends { symbol: string }>({ id, title, rows, columns, loaded, empty }: { id: string; title: string; rows: T[]; columns: Column<T>[]; loaded: ReadonlySet<string>; empty: string }) {
+function Table<T extends { symbol: string }>({
+  id,
+  title,
+  rows,
+  columns,
+  loaded,
+  empty,
+}: {
+  id: string;
+  title: string;
+  rows: T[];
+  columns: Column<T>[];
+  loaded: ReadonlySet<string>;
+  empty: string;
+}) {
   return (
     <section aria-labelledby={`${id}-title`} data-testid={id}>
       <h2 id={`${id}-title`}>{title}</h2>
@@ -116,8 +130,8 @@ export default function MarketPage() {
     <>
       <h1>Market on {s.date}</h1>
       <p className="as-traded">
-        The whole market from the curated lake: changes against the previous close{s.previousSession ? ` (${s.previousSession})` : ""}, adjusted for splits; 52-week
-        figures over the sessions since {s.windowStart}. Top {PAGE_LIMIT} of each list.
+        The whole market from the curated lake: changes against the previous close{s.previousSession ? ` (${s.previousSession})` : ""}, adjusted for splits; 52-week figures over
+        the sessions since {s.windowStart}. Top {PAGE_LIMIT} of each list.
       </p>
       <Form method="get" className="toolbar">
         <div className="field">
@@ -162,7 +176,11 @@ export default function MarketPage() {
           </div>
         ))}
       </dl>
-      <Chart figure={figure} testId="breadth-chart" label={`Market breadth from ${page.series[0]?.date ?? s.date} to ${s.date}: advancers and decliners per session and the share of tickers above their 50- and 200-day averages`} />
+      <Chart
+        figure={figure}
+        testId="breadth-chart"
+        label={`Market breadth from ${page.series[0]?.date ?? s.date} to ${s.date}: advancers and decliners per session and the share of tickers above their 50- and 200-day averages`}
+      />
 
       <div className="market-grid">
         <Table id="gainers" title="Top gainers" rows={s.gainers} columns={moverColumns} loaded={loaded} empty="No ticker rose (or no previous session is curated)." />

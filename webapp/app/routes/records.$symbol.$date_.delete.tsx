@@ -24,13 +24,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!r.ok) {
     if (r.reason === "conflict") {
       return json(
-        { conflict: r.current, message: `This record was changed by ${r.current.updatedBy ?? "the pipeline"} at ${fmtTime(r.current.updatedAt)}, after you opened it, so it was not deleted. Check the newer values below and confirm again.` },
+        {
+          conflict: r.current,
+          message: `This record was changed by ${r.current.updatedBy ?? "the pipeline"} at ${fmtTime(r.current.updatedAt)}, after you opened it, so it was not deleted. Check the newer values below and confirm again.`,
+        },
         { status: 409 },
       );
     }
     throw json({ message: `There is no record for ${symbol} on ${date} any more.` }, { status: 404 });
   }
-  return redirectWithNotice(session, `/records?symbol=${encodeURIComponent(symbol)}`, `Deleted ${symbol} ${date}. The pipeline will not bring it back; undo it from the audit trail.`);
+  return redirectWithNotice(
+    session,
+    `/records?symbol=${encodeURIComponent(symbol)}`,
+    `Deleted ${symbol} ${date}. The pipeline will not bring it back; undo it from the audit trail.`,
+  );
 }
 
 export default function DeleteRecord() {

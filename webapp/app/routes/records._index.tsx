@@ -122,7 +122,9 @@ export default function RecordsPage() {
         </p>
       ) : (
         <table>
-          <caption className="visually-hidden">Daily prices, page {q.page} of {pages}</caption>
+          <caption className="visually-hidden">
+            Daily prices, page {q.page} of {pages}
+          </caption>
           <thead>
             <tr>
               {COLUMNS.map((c) => (

@@ -29,7 +29,11 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!r.ok) {
     if (r.reason !== "duplicate") throw new Error(`unexpected create result ${r.reason}`);
     return json<ActionData>(
-      { errors: { date: `A record for ${symbol} on ${date} already exists: edit it instead of creating a second one` }, input: parsed.input, existing: `/records/${encodeURIComponent(symbol)}/${date}` },
+      {
+        errors: { date: `A record for ${symbol} on ${date} already exists: edit it instead of creating a second one` },
+        input: parsed.input,
+        existing: `/records/${encodeURIComponent(symbol)}/${date}`,
+      },
       { status: 400 },
     );
   }
@@ -46,7 +50,8 @@ export default function NewRecord() {
     <>
       <h1>New record</h1>
       <p>
-        Values you enter are marked <span className="badge badge-manual">manual</span>: later pipeline runs leave them alone. The date must be a NYSE trading day, not after today ({today} in New York).
+        Values you enter are marked <span className="badge badge-manual">manual</span>: later pipeline runs leave them alone. The date must be a NYSE trading day, not after today (
+        {today} in New York).
       </p>
       <AsTradedNote editing />
       <ErrorSummary errors={errors} />

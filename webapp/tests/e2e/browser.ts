@@ -22,7 +22,7 @@ export interface Browser {
   other(): Promise<BrowserContext>;
 }
 
-async function launch(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "webapp-e2e-chromium-"));
   const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(20_000);
