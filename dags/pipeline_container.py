@@ -54,8 +54,7 @@ SECRET_CONFIG = {"POLYGON_API_KEY": "stock_pipeline_polygon_api_key", "MONGODB_U
 REQUIRED_IN_CONTAINER = ("MONGODB_URI", "LAKE_URI")
 _WHERE_TO_SET = {
     "LAKE_URI": "LAKE_URI (gs://bucket/prefix) in the Airflow services' environment (.env)",
-    "MONGODB_URI": "MONGODB_URI in the Airflow services' environment (.env) or the Airflow Variable "
-    + SECRET_CONFIG["MONGODB_URI"],
+    "MONGODB_URI": "MONGODB_URI in the Airflow services' environment (.env) or the Airflow Variable " + SECRET_CONFIG["MONGODB_URI"],
 }
 
 

@@ -80,7 +80,8 @@ TICKERS_PATTERN = r"^\s*(\*|[A-Za-z0-9][A-Za-z0-9.\-_:]*(\s*,\s*[A-Za-z0-9][A-Za
 
 
 def _command(task: str) -> str:
-    return "{{ stock_pipeline_command('%s', params, dag_run) }}" % task
+    # Concatenated: the doubled braces an f-string or format() needs would hide the Jinja.
+    return "{{ stock_pipeline_command('" + task + "', params, dag_run) }}"
 
 
 with DAG(
@@ -104,22 +105,39 @@ with DAG(
     tags=["stock-market", "polygon", "mongodb", "elt", "docker"],
     doc_md=__doc__,
     params={
-        "mode": Param("daily", type="string", enum=list(MODES), title="Mode",
-                      description="daily: one session; backfill: API -> lake -> MongoDB for from..to; "
-                      "reprocess: lake -> MongoDB for from..to, no API calls"),
-        "date": Param(None, type=["null", "string"], format="date", title="Date (daily)",
-                      description="Session to ingest, YYYY-MM-DD. Empty: the latest session completed at trigger time, "
-                      "after any missed since the last load."),
-        "from": Param(None, type=["null", "string"], format="date", title="From (backfill, reprocess)",
-                      description="First date, YYYY-MM-DD."),
-        "to": Param(None, type=["null", "string"], format="date", title="To (backfill, reprocess)",
-                    description="Last date, YYYY-MM-DD."),
-        "tickers": Param(None, type=["null", "string"], pattern=TICKERS_PATTERN, title="Tickers",
-                         description="Comma-separated, e.g. AAPL,MSFT (* = all, load only). Empty: TICKERS."),
-        "overwrite_manual": Param(False, type="boolean", title="Overwrite manual edits",
-                                  description="Replace records a person edited or deleted by hand."),
-        "refetch": Param(False, type="boolean", title="Refetch (backfill)",
-                         description="Fetch range pages again even if the lake has them."),
+        "mode": Param(
+            "daily",
+            type="string",
+            enum=list(MODES),
+            title="Mode",
+            description="daily: one session; backfill: API -> lake -> MongoDB for from..to; "
+            "reprocess: lake -> MongoDB for from..to, no API calls",
+        ),
+        "date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="Date (daily)",
+            description="Session to ingest, YYYY-MM-DD. Empty: the latest session completed at trigger time, "
+            "after any missed since the last load.",
+        ),
+        "from": Param(
+            None, type=["null", "string"], format="date", title="From (backfill, reprocess)", description="First date, YYYY-MM-DD."
+        ),
+        "to": Param(None, type=["null", "string"], format="date", title="To (backfill, reprocess)", description="Last date, YYYY-MM-DD."),
+        "tickers": Param(
+            None,
+            type=["null", "string"],
+            pattern=TICKERS_PATTERN,
+            title="Tickers",
+            description="Comma-separated, e.g. AAPL,MSFT (* = all, load only). Empty: TICKERS.",
+        ),
+        "overwrite_manual": Param(
+            False, type="boolean", title="Overwrite manual edits", description="Replace records a person edited or deleted by hand."
+        ),
+        "refetch": Param(
+            False, type="boolean", title="Refetch (backfill)", description="Fetch range pages again even if the lake has them."
+        ),
     },
     user_defined_macros={"stock_pipeline_command": stock_pipeline_command},
 ) as dag:

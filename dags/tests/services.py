@@ -41,8 +41,19 @@ def ferretdb(data_dir: Path):
     """Yields the mongodb:// URI of a FerretDB server keeping its SQLite files in `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
     # The DAG's tests need a MongoDB, not the embedded default's PostgreSQL cluster: SQLite starts in no time.
-    argv = [str(FERRETDB), "-listen", "127.0.0.1:0", "-handler", "sqlite", "-data", str(data_dir), "-log-level", "error",
-            "-state-file", str(data_dir / "server.json")]
+    argv = [
+        str(FERRETDB),
+        "-listen",
+        "127.0.0.1:0",
+        "-handler",
+        "sqlite",
+        "-data",
+        str(data_dir),
+        "-log-level",
+        "error",
+        "-state-file",
+        str(data_dir / "server.json"),
+    ]
     with _child(argv, "FerretDB") as info:
         yield info["uri"]
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
+
 from pipeline_cli import MODES, TASKS, RunPlan, cli_args
 from pipeline_container import DEFAULT_IMAGE, FORWARDED_CONFIG, ORCHESTRATION_VARS, SECRET_CONFIG, container_settings
 
@@ -35,9 +36,9 @@ def every_command_the_dag_can_run() -> list[list[str]]:
     return [args for plan in plans for task in TASKS if (args := cli_args(task, plan))]
 
 
-@lru_cache(maxsize=None)
+@cache
 def cli_help(command: str) -> str:
-    out = subprocess.run(["node", str(CLI), command, "--help"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(["node", str(CLI), command, "--help"], capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 0, f"stock-pipeline {command} --help: {out.stderr}"
     return out.stdout
 
@@ -56,7 +57,7 @@ def test_the_cli_parses_each_argument_list_the_dag_builds():
     # configuration; an invalid MONGODB_URI then stops it before any I/O.
     env = {"PATH": os.environ["PATH"], "MONGODB_URI": "not-a-uri"}
     for args in [*every_command_the_dag_can_run(), ["load", "--date", "2025-01-03", "--bogus-flag"]]:
-        out = subprocess.run(["node", str(CLI), *args], capture_output=True, text=True, timeout=60, env=env)
+        out = subprocess.run(["node", str(CLI), *args], capture_output=True, text=True, timeout=60, env=env, check=False)
         parsed = "Invalid configuration" in out.stderr and "MONGODB_URI" in out.stderr
         if "--bogus-flag" in args:  # the check itself can tell a refused argument
             assert not parsed and out.returncode == 2 and "Unknown argument" in out.stderr, out.stderr
@@ -64,14 +65,14 @@ def test_the_cli_parses_each_argument_list_the_dag_builds():
             assert parsed and out.returncode == 2, (args, out.stderr)
 
 
-@lru_cache(maxsize=None)
+@cache
 def config_variables() -> frozenset[str]:
     """The variables pipeline/src/config.server.ts knows: its zod schema's keys and the *_FILE secrets."""
     source = CONFIG_TS.read_text()
     schema = re.search(r"const envSchema = z\.object\(\{(.*?)\n\}\);", source, re.S)
     assert schema, "envSchema not found in config.server.ts"
     names = set(re.findall(r"^\s{2}([A-Z][A-Z0-9_]*):", schema.group(1), re.M))
-    files = re.search(r'for \(const name of \[([^\]]*)\]\)', source)
+    files = re.search(r"for \(const name of \[([^\]]*)\]\)", source)
     assert files, "the *_FILE secrets loop not found in config.server.ts"
     names |= {f"{n}_FILE" for n in re.findall(r'"([A-Z0-9_]+)"', files.group(1))}
     assert {"POLYGON_API_KEY", "MONGODB_URI", "LAKE_URI", "POLYGON_API_KEY_FILE"} <= names
@@ -138,7 +139,9 @@ def test_mongodb_and_the_gcs_emulator_share_the_named_network_the_task_container
     assert example["MONGODB_URI"] == "mongodb://mongo:27017"
     assert example["GCS_API_ENDPOINT"] == "http://fake-gcs:4443"
     bucket = re.match(r"gs://([^/]+)", example["LAKE_URI"]).group(1)
-    assert f'\\"name\\": \\"{bucket}\\"' in COMPOSE.read_text() or f'"name": "{bucket}"' in str(spec["services"]["fake-gcs-init"]["command"])
+    assert f'\\"name\\": \\"{bucket}\\"' in COMPOSE.read_text() or f'"name": "{bucket}"' in str(
+        spec["services"]["fake-gcs-init"]["command"]
+    )
 
 
 def test_the_service_images_are_the_versions_the_tests_run():
@@ -158,7 +161,7 @@ def test_the_image_the_dag_runs_is_the_one_readme_documents():
     section = readme.split("## Airflow", 1)
     assert len(section) == 2, 'README.md has no "## Airflow" section'
     assert DEFAULT_IMAGE == "stock-pipeline:latest"
-    assert f"`PIPELINE_IMAGE`" in section[1] and DEFAULT_IMAGE in section[1]
+    assert "`PIPELINE_IMAGE`" in section[1] and DEFAULT_IMAGE in section[1]
     assert env_example()["PIPELINE_IMAGE"] == DEFAULT_IMAGE
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pymongo
 import pytest
+
 from conftest import load_dag
 from dagrun import run_dag, task_states, xcom_value
 from launch import LocalProcessLauncher, install
@@ -64,7 +65,7 @@ def test_a_scheduled_run_loads_the_session_and_a_second_run_changes_nothing(pipe
 
     first = run_dag(dag, logical_date=monday_run)
     assert first.state == "success", task_states(first)
-    friday = datetime(2025, 6, 27)
+    friday = datetime(2025, 6, 27, tzinfo=UTC)
     records = stored_records(pipeline["db"], friday)
     assert [r["symbol"] for r in records] == WATCHLIST
     for record in records:
@@ -101,7 +102,7 @@ def test_the_run_after_july_4th_loads_july_3rd_and_a_run_after_missed_days_heals
     assert after_holiday.state == "success", task_states(after_holiday)
     loaded = json.loads(xcom_value(after_holiday, "load"))
     assert loaded["date"] == "2025-07-03" and loaded["details"]["sessions"] == ["2025-07-03"]  # empty database: no history
-    assert len(stored_records(pipeline["db"], datetime(2025, 7, 3))) == len(WATCHLIST)
+    assert len(stored_records(pipeline["db"], datetime(2025, 7, 3, tzinfo=UTC))) == len(WATCHLIST)
 
     # Airflow was down on Tuesday and Wednesday: Thursday's run ingests Mon 07-07 and Tue 07-08 before Wed 07-09.
     control(pipeline["url"], "reset-stats", {})
@@ -159,4 +160,4 @@ def test_a_run_that_loads_no_record_for_a_watched_ticker_fails_at_the_check(pipe
     states = task_states(dag_run)
     assert states["extract"][0] == "success" and states["load"][0] == "success" and states["check"][0] == "failed"
     assert "1 of 2 ticker(s) have no record for 2025-06-27: NOPE" in "".join(capfd.readouterr())
-    assert [r["symbol"] for r in stored_records(pipeline["db"], datetime(2025, 6, 27))] == ["AAPL"]
+    assert [r["symbol"] for r in stored_records(pipeline["db"], datetime(2025, 6, 27, tzinfo=UTC))] == ["AAPL"]

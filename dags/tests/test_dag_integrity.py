@@ -7,9 +7,10 @@ import re
 from datetime import timedelta
 
 import pytest
-import stock_market_data_pipeline as dag_module
 from airflow.providers.docker.operators.docker import DockerOperator
 from airflow.timetables.trigger import CronTriggerTimetable
+
+import stock_market_data_pipeline as dag_module
 from conftest import DAG_ID, DAGS, FAKE_SECRETS, load_dag
 
 
@@ -64,7 +65,7 @@ def test_every_task_is_one_pipeline_container(dag):
         assert isinstance(task, DockerOperator)
         assert task.image == "stock-pipeline:latest"
         assert task.entrypoint is None  # the image's own entrypoint: stock-pipeline
-        assert task.command == "{{ stock_pipeline_command('%s', params, dag_run) }}" % task.task_id
+        assert task.command == "{{ stock_pipeline_command('" + task.task_id + "', params, dag_run) }}"
         assert task.mount_tmp_dir is False
         assert task.auto_remove == "success"
         assert task.force_pull is False

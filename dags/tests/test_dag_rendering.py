@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 from airflow.timetables.base import DataInterval, TimeRestriction
+
 from conftest import load_dag
 from dagrun import rendered_fields, run_dag, task_states
 from launch import Recorder, install
@@ -111,7 +112,18 @@ def test_a_manual_backfill_fills_the_lake_then_loads_it(dag, recorder):
     dag_run = run_dag(dag, logical_date=None, run_after=datetime(2025, 8, 2, 12, 0, tzinfo=UTC), conf=conf)
     assert dag_run.state == "success"
     assert recorder.commands() == {
-        "extract": ["backfill", "--from", "2024-01-02", "--to", "2024-12-31", "--lake-only", "--tickers", "AAPL,MSFT", "--refetch", "--json"],
+        "extract": [
+            "backfill",
+            "--from",
+            "2024-01-02",
+            "--to",
+            "2024-12-31",
+            "--lake-only",
+            "--tickers",
+            "AAPL,MSFT",
+            "--refetch",
+            "--json",
+        ],
         "load": ["reprocess", "--from", "2024-01-02", "--to", "2024-12-31", "--tickers", "AAPL,MSFT", "--json"],
         "check": ["status", "--tickers", "AAPL,MSFT", "--json"],
     }
@@ -150,7 +162,13 @@ def test_params_outside_their_schema_are_refused_before_a_run(dag):
     params.update({"mode": "backfill", "from": "2025-01-02", "to": "2025-01-31", "tickers": "*"})
     assert params.validate()["mode"] == "backfill"
     assert copy.deepcopy(dag.params).validate() == {
-        "mode": "daily", "date": None, "from": None, "to": None, "tickers": None, "overwrite_manual": False, "refetch": False,
+        "mode": "daily",
+        "date": None,
+        "from": None,
+        "to": None,
+        "tickers": None,
+        "overwrite_manual": False,
+        "refetch": False,
     }
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+
 from pipeline_cli import InvalidParams, RunPlan, as_of_argument, cli_args, plan_for, run_instant
 
 UTC = timezone.utc
@@ -70,8 +71,29 @@ def test_contradictory_params_are_refused_with_a_sentence(changes, message):
 
 def test_backfill_and_reprocess_spell_their_flags():
     backfill = RunPlan("backfill", start="2024-01-02", end="2024-12-31", tickers="AAPL", overwrite_manual=True, refetch=True)
-    assert cli_args("extract", backfill) == ["backfill", "--from", "2024-01-02", "--to", "2024-12-31", "--lake-only", "--tickers", "AAPL", "--refetch", "--json"]
-    assert cli_args("load", backfill) == ["reprocess", "--from", "2024-01-02", "--to", "2024-12-31", "--tickers", "AAPL", "--overwrite-manual", "--json"]
+    assert cli_args("extract", backfill) == [
+        "backfill",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-12-31",
+        "--lake-only",
+        "--tickers",
+        "AAPL",
+        "--refetch",
+        "--json",
+    ]
+    assert cli_args("load", backfill) == [
+        "reprocess",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-12-31",
+        "--tickers",
+        "AAPL",
+        "--overwrite-manual",
+        "--json",
+    ]
     reprocess = RunPlan("reprocess", start="2024-01-02", end="2024-01-31")
     assert cli_args("extract", reprocess) == []  # nothing to fetch: the task is skipped
     assert cli_args("load", reprocess) == ["reprocess", "--from", "2024-01-02", "--to", "2024-01-31", "--json"]

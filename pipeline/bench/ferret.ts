@@ -55,7 +55,11 @@ export async function ferretPrimitives(
   const ins = await timed(() => dailyPrices(bare).insertMany(docs));
   // Reading the day back: everything vs the filter our read uses (not pushed down: a scan in Go).
   const all = await timed(() => dailyPrices(db).find({}, { projection }).toArray());
-  const byDate = await timed(() => dailyPrices(db).find({ date: { $in: [toStoredDate(day)] } }, { projection }).toArray());
+  const byDate = await timed(() =>
+    dailyPrices(db)
+      .find({ date: { $in: [toStoredDate(day)] } }, { projection })
+      .toArray(),
+  );
   say(`FerretDB: insertMany without secondary index ${ins.ms.toFixed(0)} ms; find all ${all.ms.toFixed(0)} ms; date filter ${byDate.ms.toFixed(0)} ms`);
 
   // Grow the collection by older days, then: the stored day again, and a new day (ours, then insertMany).
@@ -65,17 +69,30 @@ export async function ferretPrimitives(
   const reload = await ourLoad(db, bars, lakeObject, profile);
   say(`(b) re-load with ${storedDocs} docs stored: ${reload.ms.toFixed(0)} ms (read ${reload.read.ms.toFixed(0)} ms)`);
   const newDay = previousTradingDay(olderDays[olderDays.length - 1] ?? day);
-  const fresh = await ourLoad(db, bars.map((b) => ({ ...b, date: newDay })), lakeObject, profile);
+  const fresh = await ourLoad(
+    db,
+    bars.map((b) => ({ ...b, date: newDay })),
+    lakeObject,
+    profile,
+  );
   if (fresh.counts.inserted !== n) throw new Error(`the new day inserted ${fresh.counts.inserted} of ${n}`);
   const ceilingDocs = documentsOf(bars, lakeObject, new Date(), previousTradingDay(newDay));
   const ceilingStored = storedDocs + n;
   const ceiling = await timed(() => dailyPrices(db).insertMany(ceilingDocs));
   say(`(a) new day with ${storedDocs} docs stored: ours ${fresh.ms.toFixed(0)} ms (read ${fresh.read.ms.toFixed(0)}), insertMany ${ceiling.ms.toFixed(0)} ms`);
 
-  const last = (await dailyPrices(db).find({}, { projection: { _id: 1 } }).toArray()).pop()!;
+  const last = (
+    await dailyPrices(db)
+      .find({}, { projection: { _id: 1 } })
+      .toArray()
+  ).pop()!;
   const byId = await timed(() => dailyPrices(db).find({ _id: last._id }).toArray());
   const dupDocs = documentsOf(bars.slice(0, 1000), lakeObject, new Date(), day);
-  const dup = await timed(() => dailyPrices(db).insertMany(dupDocs, { ordered: false }).catch((e: unknown) => e));
+  const dup = await timed(() =>
+    dailyPrices(db)
+      .insertMany(dupDocs, { ordered: false })
+      .catch((e: unknown) => e),
+  );
   const dupErrors = dup.value instanceof MongoBulkWriteError ? [dup.value.writeErrors].flat().filter((w) => w.code === 11000).length : 0;
   const newDocs = documentsOf(bars.slice(0, 1000), lakeObject, new Date(), previousTradingDay(previousTradingDay(newDay)));
   const fresh1000 = await timed(() => dailyPrices(db).insertMany(newDocs, { ordered: false }));

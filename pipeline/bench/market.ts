@@ -61,7 +61,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 
 async function child(lake: string, what: "movers" | "snapshot" | "series"): Promise<void> {
   const screener = new Screener(curatedSourceFor(lake));
-  const { ms } = await timed((): Promise<unknown> => (what === "movers" ? screener.movers(undefined, 10) : what === "snapshot" ? screener.snapshot(undefined, 20) : screener.breadthSeries(undefined, 126)));
+  const { ms } = await timed((): Promise<unknown> =>
+    what === "movers" ? screener.movers(undefined, 10) : what === "snapshot" ? screener.snapshot(undefined, 20) : screener.breadthSeries(undefined, 126),
+  );
   process.stdout.write(JSON.stringify({ ms }));
 }
 
@@ -123,7 +125,14 @@ async function main(): Promise<void> {
       const same = new Screener(curatedSourceFor(dir));
       await run(same);
       const memoMs = (await timed(() => run(same))).ms;
-      figures[what] = { coldMs: round(coldMs), warmMedianMs: round(median(times)), warmMaxMs: round(Math.max(...times)), warmCpuMedianMs: round(median(cpu)), repeats, memoHitMs: round(memoMs) };
+      figures[what] = {
+        coldMs: round(coldMs),
+        warmMedianMs: round(median(times)),
+        warmMaxMs: round(Math.max(...times)),
+        warmCpuMedianMs: round(median(cpu)),
+        repeats,
+        memoHitMs: round(memoMs),
+      };
       say(`market: ${what} cold ${round(coldMs)} ms, warm median ${round(median(times))} ms over ${repeats} (CPU ${round(median(cpu))} ms), repeated request ${round(memoMs)} ms`);
     }
     const out = path.join(ROOT, "bench-results", "market.json");

@@ -67,4 +67,3 @@ export function split(runs: OurRun[]): Split {
     roundTrips: { read: runs[0]!.read.count, write: runs[0]!.write.count },
   };
 }
-

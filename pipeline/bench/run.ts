@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     // The latest session the fake serves (it refuses today's, as the plan does).
     const day = previousTradingDay(todayInNewYork());
     const olderDays: string[] = [];
-    for (let d = day; olderDays.length < growDays; ) olderDays.push((d = previousTradingDay(d)));
+    for (let d = day; olderDays.length < growDays;) olderDays.push((d = previousTradingDay(d)));
     const polygon = new PolygonClient({ baseUrl: fake.url, apiKey: "test-key", maxRequestsPerMinute: 60_000, timeoutMs: 60_000, maxRetries: 0, retryBaseMs: 100 });
     const grouped = await polygon.grouped(day, { tradingDay: true });
     say(`grouped day ${day}: ${grouped.resultsCount} rows, ${grouped.body.length} bytes`);

@@ -34,7 +34,11 @@ export async function authorizeApiRequest(request: Request, opts: ApiAuthOptions
   const user = await opts.sessionUser(request);
   if (user) return { ok: true, reader: { via: "session", user } };
   if (bearer.kind === "bearer") {
-    return { ok: false, error: "The bearer token is not valid: it is not one of the tokens this server is configured with.", challenge: `Bearer realm="${API_REALM}", error="invalid_token"` };
+    return {
+      ok: false,
+      error: "The bearer token is not valid: it is not one of the tokens this server is configured with.",
+      challenge: `Bearer realm="${API_REALM}", error="invalid_token"`,
+    };
   }
   if (bearer.kind === "malformed") {
     return { ok: false, error: 'The Authorization header must be "Bearer <token>".', challenge: `Bearer realm="${API_REALM}", error="invalid_request"` };

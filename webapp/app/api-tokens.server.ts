@@ -47,7 +47,9 @@ export function parseApiTokenHashes(raw: string | undefined): { tokens: ApiToken
     const name = colon >= 0 ? entry.slice(0, colon).trim() : `token-${i + 1}`;
     const hash = (colon >= 0 ? entry.slice(colon + 1) : entry).trim();
     if (!HEX_SHA256.test(hash)) {
-      problems.push(`entry ${i + 1} is not a SHA-256 hash of 64 hex digits (name:hash or hash; make one with \`${HASH_TOKEN_COMMAND}\`); its value is not shown in case it is a token`);
+      problems.push(
+        `entry ${i + 1} is not a SHA-256 hash of 64 hex digits (name:hash or hash; make one with \`${HASH_TOKEN_COMMAND}\`); its value is not shown in case it is a token`,
+      );
       return;
     }
     if (!NAME.test(name)) {

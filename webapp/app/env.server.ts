@@ -29,10 +29,7 @@ export const PASSWORD_HASH_PATTERN = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]{16,}
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    MONGODB_URI: optionalText.refine(
-      (s) => s === undefined || /^mongodb(\+srv)?:\/\/[^/\s]+/.test(s),
-      "MONGODB_URI must start with mongodb:// or mongodb+srv:// and name a host",
-    ),
+    MONGODB_URI: optionalText.refine((s) => s === undefined || /^mongodb(\+srv)?:\/\/[^/\s]+/.test(s), "MONGODB_URI must start with mongodb:// or mongodb+srv:// and name a host"),
     MONGODB_DB: z
       .string()
       .trim()
@@ -50,7 +47,10 @@ const schema = z
     READ_REQUIRES_LOGIN: bool("READ_REQUIRES_LOGIN").transform((b) => b ?? false),
     SIGN_IN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
     // The lake whose curated/ layer the market screener reads (decision 081); default DATA_DIR/lake, as the CLI's ./.data/lake.
-    LAKE_URI: optionalText.refine((s) => s === undefined || !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(gs|file):\/\//i.test(s), "LAKE_URI must be a folder, file:///path or gs://bucket/prefix"),
+    LAKE_URI: optionalText.refine(
+      (s) => s === undefined || !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(gs|file):\/\//i.test(s),
+      "LAKE_URI must be a folder, file:///path or gs://bucket/prefix",
+    ),
     GCS_API_ENDPOINT: optionalText,
     GCS_PROJECT_ID: optionalText,
     // Where a gs:// lake's curated partitions are copied for DuckDB (default DATA_DIR/curated-cache).

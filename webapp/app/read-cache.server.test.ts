@@ -35,7 +35,10 @@ beforeAll(async () => {
   }
   reader = new MongoClient(uri, { monitorCommands: true });
   writer = new MongoClient(uri);
-  cleanups.push(() => reader.close(), () => writer.close());
+  cleanups.push(
+    () => reader.close(),
+    () => writer.close(),
+  );
   reader.on("commandStarted", (e) => commands.push(`${e.commandName} ${String(e.command[e.commandName])}`));
   const name = `read_cache_${process.pid}`;
   readDb = reader.db(name);
@@ -56,7 +59,11 @@ beforeEach(() => {
 
 const v = (close: number) => ({ open: close, high: close + 1, low: close - 1, close, volume: 100 });
 const load = (symbol: string, dates: string[], close = 10) =>
-  upsertPipelineBars(writeDb, dates.map((date) => ({ symbol, date, ...v(close) })), { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" });
+  upsertPipelineBars(
+    writeDb,
+    dates.map((date) => ({ symbol, date, ...v(close) })),
+    { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" },
+  );
 const closes = async (symbol: string) => (await loadAdjustedHistory(readDb, symbol, "raw"))?.bars.map((b) => `${b.date}:${b.close}`) ?? [];
 
 describe("the read cache", () => {

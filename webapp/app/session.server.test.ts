@@ -78,7 +78,11 @@ describe("CSRF", () => {
     s.set("user", "editor");
     const token = csrfTokenOf(s);
     const cookie = (await storage.commitSession(s)).split(";")[0]!;
-    const request = new Request("http://localhost/x", { method: "POST", body: new URLSearchParams({ csrf: token, close: "1" }), headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" } });
+    const request = new Request("http://localhost/x", {
+      method: "POST",
+      body: new URLSearchParams({ csrf: token, close: "1" }),
+      headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+    });
     const r = await requireEditorWrite(request, storage);
     expect(r.user).toBe("editor");
     expect(r.form.get("close")).toBe("1");
@@ -92,7 +96,8 @@ describe("CSRF", () => {
   });
 
   it("redirects refuse what a browser would read as another site, or what would break the header", () => {
-    for (const to of ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=y", " /records", "/re cords", "x".repeat(3000)]) expect(safeRedirectPath(to), JSON.stringify(to)).toBe("/");
+    for (const to of ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=y", " /records", "/re cords", "x".repeat(3000)])
+      expect(safeRedirectPath(to), JSON.stringify(to)).toBe("/");
     expect(safeRedirectPath("/chart/€?a=b#c")).toBe("/chart/%E2%82%AC?a=b#c");
     expect(safeRedirectPath("/%2F%2Fevil.example")).toBe("/%2F%2Fevil.example");
   });

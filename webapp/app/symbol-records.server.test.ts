@@ -34,7 +34,10 @@ beforeAll(async () => {
   }
   reader = new MongoClient(uri, { monitorCommands: true });
   writer = new MongoClient(uri);
-  cleanups.push(() => reader.close(), () => writer.close());
+  cleanups.push(
+    () => reader.close(),
+    () => writer.close(),
+  );
   reader.on("commandStarted", (e) => commands.push({ name: `${e.commandName} ${String(e.command[e.commandName])}`, filter: e.command.filter }));
   const name = `symbol_records_${process.pid}`;
   readDb = reader.db(name);
@@ -57,7 +60,11 @@ afterEach(() => {
 
 const v = (close: number) => ({ open: close, high: close + 1, low: close - 1, close, volume: 100 });
 const load = (symbol: string, dates: readonly string[], close = 10) =>
-  upsertPipelineBars(writeDb, dates.map((date) => ({ symbol, date, ...v(close) })), { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" });
+  upsertPipelineBars(
+    writeDb,
+    dates.map((date) => ({ symbol, date, ...v(close) })),
+    { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" },
+  );
 /** What a record is, for comparing a held copy with a fresh read: every field a page shows, in a fixed order. */
 const SHOWN = ["symbol", "date", "open", "high", "low", "close", "volume", "vwap", "transactions", "source", "feed", "updatedAt", "updatedBy", "deletedAt"] as const;
 const plain = (records: readonly RecordView[]) => records.map((r) => JSON.stringify(SHOWN.map((f) => r[f] ?? null)));
@@ -66,7 +73,7 @@ const names = () => commands.map((c) => c.name);
 /** Deterministic pseudo-random numbers (a failing sequence can be replayed). */
 function rng(seed: number): () => number {
   let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 describe("the per-symbol record store", () => {
@@ -91,7 +98,8 @@ describe("the per-symbol record store", () => {
       } else if (op === 2 || op === 3) {
         const current = await getDailyPrice(writeDb, symbol, date);
         if (current) {
-          const r = op === 2 ? await editManualPrice(writeDb, symbol, date, v(30 + step), "p", current.updatedAt) : await deleteManualPrice(writeDb, symbol, date, "p", current.updatedAt);
+          const r =
+            op === 2 ? await editManualPrice(writeDb, symbol, date, v(30 + step), "p", current.updatedAt) : await deleteManualPrice(writeDb, symbol, date, "p", current.updatedAt);
           if (r.ok) undo.push({ symbol, date, before: r.before, seen: r.after!.updatedAt });
         }
       } else if (op === 4 && undo.length) {
@@ -142,7 +150,11 @@ describe("the per-symbol record store", () => {
     const days = tradingDaysBetween("2024-08-01", "2024-09-30");
     // Equal closes and volumes across days and symbols, so the tie-breaks (symbol, then date) decide the order.
     for (const symbol of ["SEL", "SEK"]) {
-      await upsertPipelineBars(writeDb, days.map((date, i) => ({ symbol, date, ...v(10 + (i % 4)), volume: 100 + (i % 3) })), { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" });
+      await upsertPipelineBars(
+        writeDb,
+        days.map((date, i) => ({ symbol, date, ...v(10 + (i % 4)), volume: 100 + (i % 3) })),
+        { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" },
+      );
     }
     for (const date of [days[3]!, days[9]!]) await editManualPrice(writeDb, "SEL", date, v(50), "p", (await getDailyPrice(writeDb, "SEL", date))!.updatedAt);
     const held = await symbolRecords(readDb, "SEL");

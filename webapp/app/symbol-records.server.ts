@@ -38,7 +38,9 @@ interface Held {
   records: readonly RecordView[];
 }
 
-const state = ((globalThis as unknown as { __webappSymbolRecords?: { held: Map<string, Held>; weight: number; reads: Map<string, Promise<readonly RecordView[]>> } }).__webappSymbolRecords ??= {
+const state = ((
+  globalThis as unknown as { __webappSymbolRecords?: { held: Map<string, Held>; weight: number; reads: Map<string, Promise<readonly RecordView[]>> } }
+).__webappSymbolRecords ??= {
   held: new Map(),
   weight: 0,
   reads: new Map(),

@@ -24,7 +24,7 @@ export function chartPageJs(): ChartPageJs | null {
   const m = JSON.parse(
     readFileSync(join(assets, manifestFile), "utf8")
       .replace(/^window\.__remixManifest=/, "")
-      .replace(/;\s*$/, "")
+      .replace(/;\s*$/, ""),
   ) as { entry: Entry; routes: Record<string, Entry> };
   const gz = (path: string) => gzipSync(readFileSync(join(BUILD, "client", path))).length / 1024;
   const all = new Set<string>([`/assets/${plotFile}`]);

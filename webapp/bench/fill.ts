@@ -37,7 +37,7 @@ export async function fillCollection(db: Db, rows: number): Promise<{ symbols: n
       say(
         `  ${written.toLocaleString("en-US")} / ${rows.toLocaleString("en-US")} rows written (${Math.round(rate).toLocaleString("en-US")} rows/s${
           written < rows ? `, ~${Math.round((rows - written) / rate)} s to go` : ""
-        })`
+        })`,
       );
     }
   };
@@ -46,7 +46,19 @@ export async function fillCollection(db: Db, rows: number): Promise<{ symbols: n
     symbols++;
     for (const day of days) {
       if (written + batch.length >= rows) break;
-      batch.push({ symbol, date: toStoredDate(day), open: 10, high: 11, low: 9, close: 10.5, volume: 1000, source: "pipeline", feed: "synthetic", ingestedAt: now, updatedAt: now });
+      batch.push({
+        symbol,
+        date: toStoredDate(day),
+        open: 10,
+        high: 11,
+        low: 9,
+        close: 10.5,
+        volume: 1000,
+        source: "pipeline",
+        feed: "synthetic",
+        ingestedAt: now,
+        updatedAt: now,
+      });
       if (batch.length === BATCH) await flush();
     }
   }

@@ -40,7 +40,12 @@ export async function listIndexes(db: Db, collection: string): Promise<IndexInfo
 
 const RANGE_OPS = new Set(["$gt", "$gte", "$lt", "$lte"]);
 const isOperatorObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !(v instanceof Date) && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith("$")) && (v as { _bsontype?: unknown })._bsontype === undefined;
+  typeof v === "object" &&
+  v !== null &&
+  !(v instanceof Date) &&
+  !Array.isArray(v) &&
+  Object.keys(v).some((k) => k.startsWith("$")) &&
+  (v as { _bsontype?: unknown })._bsontype === undefined;
 
 /** Splits a filter's top-level fields into equality, range and residual (checked on each fetched document). */
 export function classify(filter: Document): { eq: Set<string>; range: Set<string>; exists: Set<string>; residual: string[] } {
@@ -74,8 +79,7 @@ function evaluate(cmd: SentCommand, index: IndexInfo): Candidate {
   const used: string[] = [];
   while (i < keys.length && eq.has(keys[i]![0])) used.push(keys[i++]![0]);
   // A sparse index holds exactly the documents that have its first field: `$exists: true` on it is its whole range.
-  const rangeField =
-    i < keys.length && (range.has(keys[i]![0]) || (i === 0 && index.sparse && exists.has(keys[0]![0]))) ? keys[i]![0] : undefined;
+  const rangeField = i < keys.length && (range.has(keys[i]![0]) || (i === 0 && index.sparse && exists.has(keys[0]![0]))) ? keys[i]![0] : undefined;
   for (const f of exists) if (f !== rangeField) residual.push(`${f} $exists`);
   const unusedFilter = [...eq, ...range].filter((f) => !used.includes(f) && f !== rangeField);
   const leftToCheck = [...unusedFilter, ...residual];

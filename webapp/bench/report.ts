@@ -30,7 +30,13 @@ function loaderRows(name: string, f: Figure, targetMs: number | null): TableRow[
       comparedWith: "the call's wall time",
       status: s.status,
     },
-    { figure: "    of which: database", value: `median ${fmtMs(f.database.median)}, p95 ${fmtMs(f.database.p95)}`, target: "", comparedWith: "server time (≥ 1 command in flight)", status: "" },
+    {
+      figure: "    of which: database",
+      value: `median ${fmtMs(f.database.median)}, p95 ${fmtMs(f.database.p95)}`,
+      target: "",
+      comparedWith: "server time (≥ 1 command in flight)",
+      status: "",
+    },
     {
       figure: "    of which: our code",
       value: `median ${fmtMs(f.ours.median)}, p95 ${fmtMs(f.ours.p95)}`,
@@ -70,7 +76,9 @@ export function queryNotes(r: WebappBenchResult): string[] {
   const ix = (list: IndexInfo[]) => list.map((i) => `${i.name} {${i.key.map(([f, d]) => `${f}: ${d}`).join(", ")}}`).join("; ");
   out.push(`Indexes of daily_prices (listIndexes): ${ix(r.records.indexes)}`);
   for (const [name, f] of figs) {
-    out.push(`${name}: ${f.commands.length} command(s) per call, ${loaderStatus(f, name === "chart loader" ? r.chart.targetMs : name.includes("one symbol") ? r.records.targetMs : null).why}`);
+    out.push(
+      `${name}: ${f.commands.length} command(s) per call, ${loaderStatus(f, name === "chart loader" ? r.chart.targetMs : name.includes("one symbol") ? r.records.targetMs : null).why}`,
+    );
     for (const c of f.commands) {
       const sort = c.sort ? ` sort ${c.sort}` : "";
       out.push(`  - ${c.command} ${c.filter}${sort}${c.getMores ? ` (+${c.getMores} getMore)` : ""}: median ${fmtMs(c.medianMs)}`);
@@ -82,5 +90,11 @@ export function queryNotes(r: WebappBenchResult): string[] {
 }
 
 export function renderWebappTable(r: WebappBenchResult): string {
-  return [`Web app benchmark on ${r.server.description}; ${r.machine.cpus}× ${r.machine.cpuModel}, node ${r.machine.node}.`, "", renderTable(webappRows(r)), "", ...queryNotes(r)].join("\n");
+  return [
+    `Web app benchmark on ${r.server.description}; ${r.machine.cpus}× ${r.machine.cpuModel}, node ${r.machine.node}.`,
+    "",
+    renderTable(webappRows(r)),
+    "",
+    ...queryNotes(r),
+  ].join("\n");
 }

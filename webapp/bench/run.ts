@@ -105,8 +105,23 @@ async function main() {
     // Two splits and quarterly dividends, and the total-return basis: the loader adjusts the whole history on every call.
     await ensureCorporateActionIndexes(chartDb);
     await seedActions(chartDb, [
-      ...[800, 2000].map((i, n): CorporateAction => ({ kind: "split", id: `BENCH-S${n}`, symbol: "TENY", date: teny[i]!.date, splitFrom: 1, splitTo: 4, adjustmentType: "forward_split" })),
-      ...Array.from({ length: 40 }, (_, n): CorporateAction => ({ kind: "dividend", id: `BENCH-D${n}`, symbol: "TENY", date: teny[30 + n * 62]!.date, cashAmount: 0.1, currency: "USD" })),
+      ...[800, 2000].map((i, n): CorporateAction => ({
+        kind: "split",
+        id: `BENCH-S${n}`,
+        symbol: "TENY",
+        date: teny[i]!.date,
+        splitFrom: 1,
+        splitTo: 4,
+        adjustmentType: "forward_split",
+      })),
+      ...Array.from({ length: 40 }, (_, n): CorporateAction => ({
+        kind: "dividend",
+        id: `BENCH-D${n}`,
+        symbol: "TENY",
+        date: teny[30 + n * 62]!.date,
+        cashAmount: 0.1,
+        currency: "USD",
+      })),
     ]);
     const view = { adjustment: "all" as const, range: "MAX" as const, from: null, to: null, ma: [50 as const, 200 as const] };
     const bars = (await loadChart(chartDb, "TENY", view))!.bars.date.length;
@@ -123,7 +138,13 @@ async function main() {
     const recordsIndexes = await listIndexes(bigDb, DAILY_PRICES);
     const symbol = fillSymbol(Math.floor(fill.symbols / 2));
     const base = { sort: "date" as const, dir: "desc" as const, page: 1, size: 50 };
-    const filtered = await measure(`records loader, one symbol`, monitor, recordsIndexes, () => Promise.all([recordsPage(bigDb, { ...base, symbol }), symbolsInDb(bigDb)]), budget(bigDb));
+    const filtered = await measure(
+      `records loader, one symbol`,
+      monitor,
+      recordsIndexes,
+      () => Promise.all([recordsPage(bigDb, { ...base, symbol }), symbolsInDb(bigDb)]),
+      budget(bigDb),
+    );
     const unfiltered = await measure(`records loader, unfiltered`, monitor, recordsIndexes, () => Promise.all([recordsPage(bigDb, base), symbolsInDb(bigDb)]), budget(bigDb));
     monitor.close();
 
@@ -151,6 +172,6 @@ async function main() {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench: failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`bench: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 1;
 });

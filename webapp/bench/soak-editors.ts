@@ -46,7 +46,10 @@ export interface EditorOutcome {
 
 /** A response other than the one the step expects (the request itself worked). */
 class Unexpected extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }

@@ -37,7 +37,16 @@ export interface SoakResult {
   generatedAt: string;
   seconds: number;
   server: string;
-  config: { readers: Record<string, number>; editors: number; timeoutSeconds: number; rate: number | null; symbols: string[]; years: number; documents: number; recordsPerEditor: number };
+  config: {
+    readers: Record<string, number>;
+    editors: number;
+    timeoutSeconds: number;
+    rate: number | null;
+    symbols: string[];
+    years: number;
+    documents: number;
+    recordsPerEditor: number;
+  };
   readers: Record<string, Traffic>;
   editors: Traffic & { acknowledged: number; staleProbes: number; staleRefused: number };
   total: Traffic;
@@ -68,7 +77,13 @@ export function soakRows(r: SoakResult): Line[] {
       comparedWith: `${r.seconds} s on loopback, production build`,
       status: "measured",
     },
-    ...Object.entries(r.readers).map(([kind, t]): TableRow => ({ figure: `    ${kind}`, value: traffic(t), target: "", comparedWith: `${r.config.readers[kind]} concurrent reader(s)`, status: "" })),
+    ...Object.entries(r.readers).map(([kind, t]): TableRow => ({
+      figure: `    ${kind}`,
+      value: traffic(t),
+      target: "",
+      comparedWith: `${r.config.readers[kind]} concurrent reader(s)`,
+      status: "",
+    })),
     {
       figure: "    editors (form GET, POST, redirect)",
       value: `${traffic(r.editors)}; ${r.editors.acknowledged} edits saved`,
@@ -95,7 +110,11 @@ export function soakRows(r: SoakResult): Line[] {
 }
 
 export function renderSoakTable(r: SoakResult): string {
-  const lines = [`Soak test: ${r.server}; ${r.config.symbols.length} symbols × ${r.config.years} years (${fmtInt(r.config.documents)} records).`, "", renderTable(soakRows(r).slice(1))];
+  const lines = [
+    `Soak test: ${r.server}; ${r.config.symbols.length} symbols × ${r.config.years} years (${fmtInt(r.config.documents)} records).`,
+    "",
+    renderTable(soakRows(r).slice(1)),
+  ];
   if (r.errorSamples.length) lines.push("", "First errors:", ...r.errorSamples.map((e) => `  - ${e}`));
   if (r.verification.lost.length) lines.push("", "Lost updates:", ...r.verification.lost.slice(0, 10).map((e) => `  - ${e}`));
   if (r.verification.auditProblems.length) lines.push("", "Audit problems:", ...r.verification.auditProblems.slice(0, 10).map((e) => `  - ${e}`));

@@ -38,7 +38,8 @@ export async function verifyEdits(db: Db, editor: string, keys: readonly RecordK
       const n = logged.filter((l) => same(l.after, e.values)).length;
       if (n !== 1) lost.push(`${name(key)}: saved edit (volume ${e.values.volume}) has ${n} audit entries`);
     }
-    for (const l of logged) if (!acked.some((e) => same(l.after, e.values))) auditProblems.push(`${name(key)}: audit entry ${String(l._id)} (volume ${l.after?.volume}) matches no saved edit`);
+    for (const l of logged)
+      if (!acked.some((e) => same(l.after, e.values))) auditProblems.push(`${name(key)}: audit entry ${String(l._id)} (volume ${l.after?.volume}) matches no saved edit`);
     const order = logged.map((l) => l.after?.volume).join(",");
     if (order !== acked.map((e) => e.values.volume).join(",")) auditProblems.push(`${name(key)}: audit order ${order} differs from the save order`);
     for (let i = 1; i < entries.length; i++) {

@@ -97,12 +97,15 @@ async function main(): Promise<number> {
     say(
       `production build served at ${server.baseUrl}; ${readers} readers (${Object.entries(connections)
         .map(([k, n]) => `${n} ${k}`)
-        .join(", ")}), ${editors} editors, ${seconds} s`
+        .join(", ")}), ${editors} editors, ${seconds} s`,
     );
 
     // Each editor owns RECORDS_PER_EDITOR recent records nobody else edits.
     const keysOf = (e: number): RecordKey[] =>
-      Array.from({ length: RECORDS_PER_EDITOR }, (_, j) => ({ symbol: symbols[e % symbols.length]!, date: days[days.length - 1 - (Math.floor(e / symbols.length) * RECORDS_PER_EDITOR + j)]! }));
+      Array.from({ length: RECORDS_PER_EDITOR }, (_, j) => ({
+        symbol: symbols[e % symbols.length]!,
+        date: days[days.length - 1 - (Math.floor(e / symbols.length) * RECORDS_PER_EDITOR + j)]!,
+      }));
 
     let responses = 0;
     let edits = 0;
@@ -113,8 +116,8 @@ async function main(): Promise<number> {
       runReaders({ baseUrl: server.baseUrl, seconds, timeoutSeconds, rate, connections, symbols, days }, () => responses++),
       Promise.all(
         Array.from({ length: editors }, (_, e) =>
-          runEditor({ baseUrl: server.baseUrl, username: EDITOR, password, index: e, keys: keysOf(e), deadline, timeoutMs: timeoutSeconds * 1000, staleEvery }, () => edits++)
-        )
+          runEditor({ baseUrl: server.baseUrl, username: EDITOR, password, index: e, keys: keysOf(e), deadline, timeoutMs: timeoutSeconds * 1000, staleEvery }, () => edits++),
+        ),
       ),
     ]);
     clearInterval(progress);
@@ -127,7 +130,7 @@ async function main(): Promise<number> {
       EDITOR,
       Array.from({ length: editors }, (_, e) => keysOf(e)).flat(),
       acknowledged,
-      editorOutcomes.flatMap((o) => o.uncertain)
+      editorOutcomes.flatMap((o) => o.uncertain),
     );
     const editorTraffic = mergeEditors(editorOutcomes, elapsed);
     const readerTraffic = Object.values(readerOutcome.byKind);
@@ -142,7 +145,11 @@ async function main(): Promise<number> {
     total.perSecond = total.requests / elapsed;
     for (const t of [...readerTraffic, editorTraffic]) for (const [code, n] of Object.entries(t.statusCodes)) total.statusCodes[code] = (total.statusCodes[code] ?? 0) + n;
     const ok =
-      total.errors === 0 && total.unexpectedStatus === 0 && verification.lost.length === 0 && verification.auditProblems.length === 0 && verification.auditEntries === verification.acknowledged;
+      total.errors === 0 &&
+      total.unexpectedStatus === 0 &&
+      verification.lost.length === 0 &&
+      verification.auditProblems.length === 0 &&
+      verification.auditEntries === verification.acknowledged;
 
     const result: SoakResult = {
       generatedAt: new Date().toISOString(),
@@ -189,7 +196,7 @@ function mergeEditors(outcomes: EditorOutcome[], elapsed: number): SoakResult["e
 main().then(
   (code) => (process.exitCode = code),
   (e: unknown) => {
-    process.stderr.write(`soak: failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`soak: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
-  }
+  },
 );

@@ -7,7 +7,9 @@ import { hashPassword } from "../app/password.server";
 
 const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
-const password = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+const password = Buffer.concat(chunks)
+  .toString("utf8")
+  .replace(/\r?\n$/, "");
 if (password.length < 8) {
   console.error("The password must be at least 8 characters (read from standard input).");
   process.exit(2);

@@ -8,7 +8,7 @@ import { newApiToken } from "../app/api-tokens.server";
 
 const name = process.argv[2] ?? "token";
 if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
-  console.error("The token's name must be 1-64 letters, digits, \".\", \"_\" or \"-\" (e.g. notebook-alice).");
+  console.error('The token\'s name must be 1-64 letters, digits, ".", "_" or "-" (e.g. notebook-alice).');
   process.exit(2);
 }
 const { token, sha256 } = newApiToken();

@@ -90,17 +90,7 @@ describe("published NYSE holiday lists", () => {
   });
 
   it("the 2022 holidays skip New Year's (a Saturday) and observe Juneteenth and Christmas on Monday", () => {
-    expect(Object.keys(holidaysOf(2022))).toEqual([
-      "2022-01-17",
-      "2022-02-21",
-      "2022-04-15",
-      "2022-05-30",
-      "2022-06-20",
-      "2022-07-04",
-      "2022-09-05",
-      "2022-11-24",
-      "2022-12-26",
-    ]);
+    expect(Object.keys(holidaysOf(2022))).toEqual(["2022-01-17", "2022-02-21", "2022-04-15", "2022-05-30", "2022-06-20", "2022-07-04", "2022-09-05", "2022-11-24", "2022-12-26"]);
   });
 
   it("the early closes of 2023-2026 match the NYSE lists", () => {
@@ -215,7 +205,20 @@ describe("date validation", () => {
   });
 
   it("rejects impossible or loosely formatted dates", () => {
-    for (const d of ["2024-02-30", "2024-1-5", "2023-02-29", "1900-02-29", "2024-13-01", "2024-00-10", "2024-01-32", "24-01-05", " 2024-01-05", "2024-01-05T00:00", "20240105", ""]) {
+    for (const d of [
+      "2024-02-30",
+      "2024-1-5",
+      "2023-02-29",
+      "1900-02-29",
+      "2024-13-01",
+      "2024-00-10",
+      "2024-01-32",
+      "24-01-05",
+      " 2024-01-05",
+      "2024-01-05T00:00",
+      "20240105",
+      "",
+    ]) {
       expect(isValidIsoDate(d), d).toBe(false);
     }
   });

@@ -21,12 +21,23 @@ const split = (id: string, ticker = "NVDA") => ({ id, ticker, execution_date: "2
 
 function response(pathAndQuery: string, results: unknown[], nextPath?: string): RawResponse {
   const body = Buffer.from(JSON.stringify({ status: "OK", request_id: "r", results }));
-  return { path: pathAndQuery, status: 200, body, contentType: "application/json", requestedAt: new Date().toISOString(), requestId: "r", resultsCount: results.length, nextPath, sha256: createHash("sha256").update(body).digest("hex") };
+  return {
+    path: pathAndQuery,
+    status: 200,
+    body,
+    contentType: "application/json",
+    requestedAt: new Date().toISOString(),
+    requestId: "r",
+    resultsCount: results.length,
+    nextPath,
+    sha256: createHash("sha256").update(body).digest("hex"),
+  };
 }
 
 /** A stand-in client serving `pages` of splits in order, recording what was asked. */
 function fakeClient(pages: unknown[][]): PolygonClient {
-  const page = (i: number) => response(i === 0 ? "/stocks/v1/splits?x=1" : `/stocks/v1/splits?cursor=${i}`, pages[i]!, i + 1 < pages.length ? `/stocks/v1/splits?cursor=${i + 1}` : undefined);
+  const page = (i: number) =>
+    response(i === 0 ? "/stocks/v1/splits?x=1" : `/stocks/v1/splits?cursor=${i}`, pages[i]!, i + 1 < pages.length ? `/stocks/v1/splits?cursor=${i + 1}` : undefined);
   return {
     splits: async () => (requests.push("first"), page(0)),
     nextPage: async (p: string) => (requests.push(p), page(Number(new URL(p, "http://x").searchParams.get("cursor")))),
@@ -44,7 +55,11 @@ function context(client?: PolygonClient, runId = "run-1"): Context {
     actionCounts: emptyActionCounts(),
     lakeObjectsWritten: 0,
     lakeObjectsRead: 0,
-    polygon: async () => client ?? (() => { throw new Error("no API in this test"); })(),
+    polygon: async () =>
+      client ??
+      (() => {
+        throw new Error("no API in this test");
+      })(),
   } as unknown as Context;
 }
 
@@ -91,7 +106,10 @@ describe("loadActionKeys", () => {
     const ctx = context();
     const r = await loadActionKeys(ctx, await lake.list("raw/polygon/splits/"));
     expect(r).toEqual({ rejected: 0, warnings: [] });
-    expect((await corporateActions(t.db).find({}).sort({ apiId: 1 }).toArray()).map((d) => [d.apiId, d.symbol])).toEqual([["A", "NVDA"], ["B", "AAPL"]]);
+    expect((await corporateActions(t.db).find({}).sort({ apiId: 1 }).toArray()).map((d) => [d.apiId, d.symbol])).toEqual([
+      ["A", "NVDA"],
+      ["B", "AAPL"],
+    ]);
     expect(ctx.actionCounts).toEqual({ objects: 1, splits: 2, dividends: 0, rejected: 0, inserted: 2, updated: 0, unchanged: 0 });
     expect(ctx.counts).toMatchObject({ rows: 2, valid: 2, rejected: 0 });
     expect(ctx.lakeObjectsRead).toBe(1);

@@ -99,7 +99,7 @@ export async function chainComplete(ctx: Context, keyOf: (page: number) => strin
 /** The trading sessions strictly before `date`, newest first. */
 export function sessionsBefore(date: string, count: number): string[] {
   const out: string[] = [];
-  for (let d = date; out.length < count; ) out.push((d = previousTradingDay(d)));
+  for (let d = date; out.length < count;) out.push((d = previousTradingDay(d)));
   return out;
 }
 
@@ -182,13 +182,17 @@ export async function walkActionChains(
         ctx.log(`warning: ignoring ${key}: it is not part of its response's next_url chain (a page left over from an earlier, longer fetch)`);
         continue;
       }
-      if (page > expected) warnings.push(`${folder}: page(s) ${expected}..${page - 1} of the ${endpoint} response are missing from the lake; fetching the same request again restores them`);
+      if (page > expected)
+        warnings.push(`${folder}: page(s) ${expected}..${page - 1} of the ${endpoint} response are missing from the lake; fetching the same request again restores them`);
       expected = page + 1;
       const { body, meta } = await ctx.lake.get(key);
       await visit(key, endpoint, body);
       ended = !meta.nextPath;
     }
-    if (!ended) warnings.push(`${folder}: the last stored page of the ${list[0]!.endpoint} response announces another page that is not in the lake; fetching the same request again completes it`);
+    if (!ended)
+      warnings.push(
+        `${folder}: the last stored page of the ${list[0]!.endpoint} response announces another page that is not in the lake; fetching the same request again completes it`,
+      );
   }
   return warnings;
 }

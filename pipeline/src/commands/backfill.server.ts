@@ -74,7 +74,10 @@ export async function backfill(ctx: Context, args: RangeArgs): Promise<CommandRe
   // Only the sessions the range pages cover are rewritten: the others did not change (decision 080).
   const curated = args.lakeOnly
     ? undefined
-    : await curateAfterLoad(ctx, args.from, to, `the back-fill of ${args.from}..${to} was loaded into MongoDB (${loadSummary(ctx)})`, { actionKeys: actions.keys, rangeSessionsOnly: true });
+    : await curateAfterLoad(ctx, args.from, to, `the back-fill of ${args.from}..${to} was loaded into MongoDB (${loadSummary(ctx)})`, {
+        actionKeys: actions.keys,
+        rangeSessionsOnly: true,
+      });
   return {
     outcome: rejected ? "rejected-records" : "success",
     message: `back-filled ${tickers.length} ticker(s) ${args.from}..${to}: ${fetched} page(s) fetched, ${reused} reused from the lake; ${actionPages}; ${loaded}${curated ? `; ${curated.line}` : ""}`,
@@ -133,7 +136,11 @@ async function backfillActions(ctx: Context, tickers: readonly string[], from: s
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
         const kept = args.lakeOnly ? "stored" : "stored and loaded";
-        throw new ApiError(`the back-fill ${kept} the bars, but not all the corporate actions of its tickers: ${e.message}. Run the same backfill again: what the lake holds is reused`, e.details, { cause: e });
+        throw new ApiError(
+          `the back-fill ${kept} the bars, but not all the corporate actions of its tickers: ${e.message}. Run the same backfill again: what the lake holds is reused`,
+          e.details,
+          { cause: e },
+        );
       }
       out.fetched += chain.fetched;
       out.reused += chain.reused;

@@ -104,7 +104,20 @@ describe("planBasis", () => {
   });
 
   it("names the first ten objects and counts the rest", async () => {
-    const days = ["2025-01-02", "2025-01-03", "2025-01-06", "2025-01-07", "2025-01-08", "2025-01-10", "2025-01-13", "2025-01-14", "2025-01-15", "2025-01-16", "2025-01-17", "2025-01-21"];
+    const days = [
+      "2025-01-02",
+      "2025-01-03",
+      "2025-01-06",
+      "2025-01-07",
+      "2025-01-08",
+      "2025-01-10",
+      "2025-01-13",
+      "2025-01-14",
+      "2025-01-15",
+      "2025-01-16",
+      "2025-01-17",
+      "2025-01-21",
+    ];
     const keys: string[] = [];
     for (const d of days) keys.push(await grouped(d, ["AAPL"], true));
     const err = (await planBasis(ctx(), keys, { from: "2025-01-02", to: "2025-01-31", tickers: ["AAPL"] }).catch((x: unknown) => x)) as OldBasisError;

@@ -44,11 +44,7 @@ function basisWords(adjusted: boolean | undefined): string {
 export function oldBasisObjectError(key: string, adjusted: boolean | undefined): OldBasisError {
   const command = refetchCommand(key);
   const fix = command ? `re-fetch it as traded with: ${command}` : "re-fetch its bars as traded (docs/migration-as-traded.md)";
-  return new OldBasisError(
-    `lake object ${key} holds ${basisWords(adjusted)}; it is not loaded, as it would mix them with the as-traded records: ${fix}`,
-    [key],
-    command ?? "",
-  );
+  return new OldBasisError(`lake object ${key} holds ${basisWords(adjusted)}; it is not loaded, as it would mix them with the as-traded records: ${fix}`, [key], command ?? "");
 }
 
 /** What reprocess loads of the keys it selected, and the old-basis objects it skips. */

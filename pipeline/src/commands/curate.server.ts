@@ -33,7 +33,13 @@ export async function curateRange(ctx: Context, args: { from: string; to: string
  * Curates [from, to] after a load. `done` says what the load did, for the
  * message if the curate fails. Returns the curate's summary line and details.
  */
-export async function curateAfterLoad(ctx: Context, from: string, to: string, done: string, opts: CurateOptions = {}): Promise<{ line: string; details: ReturnType<typeof details> }> {
+export async function curateAfterLoad(
+  ctx: Context,
+  from: string,
+  to: string,
+  done: string,
+  opts: CurateOptions = {},
+): Promise<{ line: string; details: ReturnType<typeof details> }> {
   try {
     const r = await curate(ctx, from, to, opts);
     const line = curateSummary(r);

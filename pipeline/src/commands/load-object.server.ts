@@ -37,11 +37,7 @@ export async function storeResponse(ctx: Context, key: string, r: RawResponse, e
  * the object held (valid or not). Only as-traded objects (`adjusted: false`)
  * load: any other is refused with OldBasisError before anything is written.
  */
-export async function loadObject(
-  ctx: Context,
-  key: string,
-  opts: ParseOptions & { overwriteManual?: boolean },
-): Promise<{ rejected: number; symbols: Set<string> }> {
+export async function loadObject(ctx: Context, key: string, opts: ParseOptions & { overwriteManual?: boolean }): Promise<{ rejected: number; symbols: Set<string> }> {
   const { body } = await ctx.lake.get(key);
   ctx.lakeObjectsRead++;
   const parsed = parseAggregates(key, body, opts);

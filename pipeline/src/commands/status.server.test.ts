@@ -86,7 +86,14 @@ describe("statusReport against the NYSE calendar", () => {
     await finishRun(t.db, ok, { outcome: "success", counts: emptyCounts(), apiRequests: 0, lakeObjectsWritten: 0, lakeObjectsRead: 1, message: "loaded 3 records" });
     await sleep(5); // distinct startedAt milliseconds, so the order is defined
     const failed = await startRun(t.db, { command: "extract", args: {}, feed: "polygon", host: "h" });
-    await finishRun(t.db, failed, { outcome: "failed", counts: emptyCounts(), apiRequests: 4, lakeObjectsWritten: 0, lakeObjectsRead: 0, error: { kind: "ApiError", message: "HTTP 503" } });
+    await finishRun(t.db, failed, {
+      outcome: "failed",
+      counts: emptyCounts(),
+      apiRequests: 4,
+      lakeObjectsWritten: 0,
+      lakeObjectsRead: 0,
+      error: { kind: "ApiError", message: "HTTP 503" },
+    });
     await sleep(5);
     const running = await startRun(t.db, { command: "backfill", args: {}, feed: "polygon", host: "h" });
 
@@ -174,14 +181,16 @@ describe("statusReport: records on the old, split-adjusted basis", () => {
 
   beforeAll(async () => {
     await ensureDailyPriceIndexes(t.db);
-    await t.db.collection("daily_prices").insertMany([
-      old("OLDA", "2024-12-30"),
-      old("OLDA", "2025-01-02"),
-      old("OLDA", "2025-01-03"),
-      old("OLDB", "2025-01-06"),
-      old("OLDB", "2025-01-07"),
-      old("HAND", "2025-01-08", "manual"),
-    ]);
+    await t.db
+      .collection("daily_prices")
+      .insertMany([
+        old("OLDA", "2024-12-30"),
+        old("OLDA", "2025-01-02"),
+        old("OLDA", "2025-01-03"),
+        old("OLDB", "2025-01-06"),
+        old("OLDB", "2025-01-07"),
+        old("HAND", "2025-01-08", "manual"),
+      ]);
     // A database from before the summaries: start-up builds them (openDatabase does this).
     await ensureSymbolSummaries(t.db, () => undefined);
     await load(t.db, "polygon", [["NEWC", ["2025-01-10", "2025-01-13"]]]);

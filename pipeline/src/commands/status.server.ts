@@ -51,7 +51,13 @@ export type CoverageReport = Omit<StatusReport, "recentRuns">;
 export async function coverageReport(db: Db, tickers: TickerSelection, now = new Date()): Promise<CoverageReport> {
   const latest = latestCompletedSession(now);
   const summaries = await getSymbolSummaries(db, tickers === "*" ? undefined : tickers);
-  const symbols = tickers === "*" ? [...summaries.values()].filter((s) => s.records > 0).map((s) => s._id).sort() : tickers;
+  const symbols =
+    tickers === "*"
+      ? [...summaries.values()]
+          .filter((s) => s.records > 0)
+          .map((s) => s._id)
+          .sort()
+      : tickers;
   const feeds = new Set<string>();
   const coverage = symbols.map((symbol): SymbolCoverage => {
     const s = summaries.get(symbol);
@@ -86,7 +92,15 @@ async function oldBasisReport(db: Db): Promise<OldBasisReport> {
   if (pipeline.length === 0) return { symbols: [], command: null, manual };
   const from = pipeline.reduce((m, s) => (s.from < m ? s.from : m), pipeline[0]!.from);
   const to = pipeline.reduce((m, s) => (s.to > m ? s.to : m), pipeline[0]!.to);
-  return { symbols: pipeline, command: backfillRefetchCommand(from, to, pipeline.map((s) => s.symbol)), manual };
+  return {
+    symbols: pipeline,
+    command: backfillRefetchCommand(
+      from,
+      to,
+      pipeline.map((s) => s.symbol),
+    ),
+    manual,
+  };
 }
 
 /** The old-basis section: what is affected and the command that fixes it. Empty when nothing is. */
@@ -122,7 +136,13 @@ export function formatStatus(report: StatusReport): string {
     s.records === 0 ? "-" : String(s.behind),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [header, ...rows]) lines.push(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  for (const r of [header, ...rows])
+    lines.push(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
   lines.push(...formatOldBasis(report.oldBasis));
   if (report.curated) lines.push("", ...formatCurated(report.symbols, report.curated, report.latestCompletedSession));
   lines.push("");
@@ -146,7 +166,9 @@ export function formatCurated(symbols: readonly SymbolCoverage[], c: CuratedCove
   const rows = c.rows === null ? "rows not counted on a gs:// lake" : `${n(c.rows)} row(s)`;
   const span = c.first ? `, ${c.first}..${c.last}${c.last! < latest ? ` (behind ${latest})` : ""}` : "";
   const gaps = c.gaps.length ? `; ${c.gaps.length} session(s) without a partition (${c.gaps.slice(0, 3).join(", ")}${c.gaps.length > 3 ? ", …" : ""})` : "";
-  lines.push(`Curated layer (Parquet, every ticker): ${n(c.sessions)} session(s)${span}, ${rows}${gaps}; corporate actions: ${c.actionYears} year file(s)${c.actionRows === null ? "" : `, ${n(c.actionRows)} row(s)`}`);
+  lines.push(
+    `Curated layer (Parquet, every ticker): ${n(c.sessions)} session(s)${span}, ${rows}${gaps}; corporate actions: ${c.actionYears} year file(s)${c.actionRows === null ? "" : `, ${n(c.actionRows)} row(s)`}`,
+  );
   for (const u of c.unreadable) lines.push(`  UNREADABLE: ${u.message}`);
   return lines;
 }

@@ -75,7 +75,6 @@ export async function curatedCoverage(uri: string, opts: OpenLakeOptions = {}): 
   return out;
 }
 
-
 /**
  * Footer row counts already read, by file and (mtime, size): a long-lived
  * process (the web app) then reads only the footers of files written since,

@@ -18,8 +18,7 @@ let root: string;
 let lake: Lake;
 const raw = new Map<string, Buffer>();
 
-const barsOf = (date: string) =>
-  duck(`SELECT * EXCLUDE (feed) FROM read_parquet(${sqlPath(path.join(root, curatedBarsKey(date)))}, hive_partitioning = false) ORDER BY symbol`);
+const barsOf = (date: string) => duck(`SELECT * EXCLUDE (feed) FROM read_parquet(${sqlPath(path.join(root, curatedBarsKey(date)))}, hive_partitioning = false) ORDER BY symbol`);
 
 beforeAll(async () => {
   fake = await startFakePolygon({ universeSize: 300, apiKeys: ["k"] });
@@ -66,8 +65,16 @@ describe("curate: raw/ → curated/daily_bars", () => {
   it("has the fixed columns and types, and DuckDB reads the lake with hive partitioning (date from the folder, as a DATE)", async () => {
     const schema = await duck(`DESCRIBE SELECT * FROM read_parquet(${sqlPath(path.join(root, curatedBarsKey(D1)))}, hive_partitioning = false)`);
     expect(schema.map((c) => [c.column_name, c.column_type])).toEqual([
-      ["symbol", "VARCHAR"], ["open", "DOUBLE"], ["high", "DOUBLE"], ["low", "DOUBLE"], ["close", "DOUBLE"], ["volume", "DOUBLE"],
-      ["vwap", "DOUBLE"], ["transactions", "BIGINT"], ["otc", "BOOLEAN"], ["feed", "VARCHAR"],
+      ["symbol", "VARCHAR"],
+      ["open", "DOUBLE"],
+      ["high", "DOUBLE"],
+      ["low", "DOUBLE"],
+      ["close", "DOUBLE"],
+      ["volume", "DOUBLE"],
+      ["vwap", "DOUBLE"],
+      ["transactions", "BIGINT"],
+      ["otc", "BOOLEAN"],
+      ["feed", "VARCHAR"],
     ]);
     const glob = sqlPath(path.join(root, "curated/daily_bars/date=*/*.parquet"));
     const perDay = await duck(`SELECT date, typeof(date) AS t, count(*) AS n, min(feed) AS feed FROM read_parquet(${glob}, hive_partitioning = true) GROUP BY date ORDER BY date`);
@@ -122,10 +129,19 @@ describe("curate: raw/ → curated/daily_bars", () => {
 
 describe("curate: raw/ → curated/corporate_actions", () => {
   const page = (results: object[]) => Buffer.from(JSON.stringify({ status: "OK", request_id: "x", results }));
-  const split = (id: string, ticker: string, date: string, from: number, to: number) => ({ id, ticker, execution_date: date, split_from: from, split_to: to, adjustment_type: from > to ? "reverse_split" : "forward_split" });
+  const split = (id: string, ticker: string, date: string, from: number, to: number) => ({
+    id,
+    ticker,
+    execution_date: date,
+    split_from: from,
+    split_to: to,
+    adjustment_type: from > to ? "reverse_split" : "forward_split",
+  });
   const dividend = (id: string, ticker: string, date: string, cash: number) => ({ id, ticker, ex_dividend_date: date, cash_amount: cash, currency: "usd" });
   const actionsOf = (year: string) =>
-    duck(`SELECT kind, id, symbol, strftime(date, '%Y-%m-%d') AS date, split_from, split_to, cash_amount, currency FROM read_parquet(${sqlPath(path.join(root, curatedActionsKey(year)))}, hive_partitioning = false)`);
+    duck(
+      `SELECT kind, id, symbol, strftime(date, '%Y-%m-%d') AS date, split_from, split_to, cash_amount, currency FROM read_parquet(${sqlPath(path.join(root, curatedActionsKey(year)))}, hive_partitioning = false)`,
+    );
 
   it("merges by kind and id into the year's file: a correction replaces, a re-curate never duplicates, other actions stay", async () => {
     await lake.put(actionsDayKey("polygon", "splits", D1, 1), page([split("s1", "AAA", D1, 20, 1), split("s2", "BBB", "2025-01-31", 1, 4)]), {});

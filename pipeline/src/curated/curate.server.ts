@@ -57,6 +57,8 @@ export function curateSummary(r: CurateReport): string {
   const parts = [`curated ${b.sessions.length} session(s) ${r.from}..${r.to}, ${b.rows} rows (${b.written} written, ${b.unchanged} unchanged)`];
   if (b.rejected) parts.push(`${b.rejected} invalid row(s) left out (as the load quarantines them)`);
   if (b.skipped.length) parts.push(`${b.skipped.length} old-basis object(s) skipped`);
-  parts.push(`corporate actions: ${a.years.length} year file(s), ${a.rows} rows (${a.written} written, ${a.unchanged} unchanged${a.rebuilt.length ? `, ${a.rebuilt.length} rebuilt` : ""})`);
+  parts.push(
+    `corporate actions: ${a.years.length} year file(s), ${a.rows} rows (${a.written} written, ${a.unchanged} unchanged${a.rebuilt.length ? `, ${a.rebuilt.length} rebuilt` : ""})`,
+  );
   return `${parts.join("; ")} in ${r.ms} ms`;
 }

@@ -43,14 +43,18 @@ describe("curate into a GCS lake (fake-gcs-server)", () => {
   it("writes the partition to the bucket; downloaded through the lake and read by DuckDB, it equals the raw response", async () => {
     const r = await curate(curateContext(lake), D, D);
     expect(r.bars).toMatchObject({ sessions: [D], written: 1 });
-    const [files] = await createStorage({ apiEndpoint: inject("gcsEndpoint") }).bucket(bucket).getFiles({ prefix: "lake/curated/" });
+    const [files] = await createStorage({ apiEndpoint: inject("gcsEndpoint") })
+      .bucket(bucket)
+      .getFiles({ prefix: "lake/curated/" });
     expect(files.map((f) => f.name)).toEqual([`lake/${curatedBarsKey(D)}`]);
 
     // No httpfs here: the object comes down through the lake abstraction, into a folder laid out like the lake.
     const local = path.join(scratch, curatedBarsKey(D));
     await mkdir(path.dirname(local), { recursive: true });
     await writeFile(local, (await lake.get(curatedBarsKey(D))).body);
-    const rows = await duck(`SELECT date, * EXCLUDE (date, feed) FROM read_parquet(${sqlPath(path.join(scratch, "curated/daily_bars/*/*.parquet"))}, hive_partitioning = true) ORDER BY symbol`);
+    const rows = await duck(
+      `SELECT date, * EXCLUDE (date, feed) FROM read_parquet(${sqlPath(path.join(scratch, "curated/daily_bars/*/*.parquet"))}, hive_partitioning = true) ORDER BY symbol`,
+    );
     const want = [...plainRows(raw).values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1)).map((w) => ({ date: D, ...w }));
     expect(want).toHaveLength(JSON.parse(raw.toString("utf8")).results.length);
     expect(rows).toEqual(want);

@@ -41,10 +41,8 @@ export interface CuratedActionRow {
   feed: string;
 }
 
-export const BARS_COLUMNS =
-  "symbol VARCHAR, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, vwap DOUBLE, transactions BIGINT, otc BOOLEAN, feed VARCHAR";
-export const ACTIONS_COLUMNS =
-  "kind VARCHAR, id VARCHAR, symbol VARCHAR, date DATE, split_from DOUBLE, split_to DOUBLE, cash_amount DOUBLE, currency VARCHAR, feed VARCHAR";
+export const BARS_COLUMNS = "symbol VARCHAR, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, vwap DOUBLE, transactions BIGINT, otc BOOLEAN, feed VARCHAR";
+export const ACTIONS_COLUMNS = "kind VARCHAR, id VARCHAR, symbol VARCHAR, date DATE, split_from DOUBLE, split_to DOUBLE, cash_amount DOUBLE, currency VARCHAR, feed VARCHAR";
 
 /** A DuckDB string literal: for file paths, which COPY and read_parquet take only as literals. */
 export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CorporateAction, DividendAction, SplitAction } from "../model/corporate-action.js";
 import { testDatabase } from "../test-support/db.js";
-import { actionsOn, corporateActions, ensureCorporateActionIndexes, listCorporateActions, listCorporateActionsFor, listSourcedActionsFor, upsertCorporateActions } from "./corporate-actions.server.js";
+import {
+  actionsOn,
+  corporateActions,
+  ensureCorporateActionIndexes,
+  listCorporateActions,
+  listCorporateActionsFor,
+  listSourcedActionsFor,
+  upsertCorporateActions,
+} from "./corporate-actions.server.js";
 
 const SPLIT: SplitAction = { kind: "split", id: "E-nvda-2024", symbol: "NVDA", date: "2024-06-10", splitFrom: 1, splitTo: 10, adjustmentType: "forward_split" };
 const DIVIDEND: DividendAction = {

@@ -191,7 +191,9 @@ export async function listCorporateActions(db: Db, symbol: string): Promise<Corp
 export async function listCorporateActionsFor(db: Db, symbols: readonly string[]): Promise<Map<string, CorporateAction[]>> {
   const out = new Map<string, CorporateAction[]>(symbols.map((s) => [s, []]));
   if (symbols.length === 0) return out;
-  for await (const doc of corporateActions(db).find({ symbol: { $in: [...symbols] } }).sort({ symbol: 1, date: 1, kind: 1, apiId: 1 })) {
+  for await (const doc of corporateActions(db)
+    .find({ symbol: { $in: [...symbols] } })
+    .sort({ symbol: 1, date: 1, kind: 1, apiId: 1 })) {
     out.get(doc.symbol)?.push(toAction(doc));
   }
   return out;
@@ -208,7 +210,9 @@ export interface SourcedAction {
 export async function listSourcedActionsFor(db: Db, symbols: readonly string[]): Promise<Map<string, SourcedAction[]>> {
   const out = new Map<string, SourcedAction[]>(symbols.map((s) => [s, []]));
   if (symbols.length === 0) return out;
-  for await (const doc of corporateActions(db).find({ symbol: { $in: [...symbols] } }).sort({ symbol: 1, date: 1, kind: 1, apiId: 1 })) {
+  for await (const doc of corporateActions(db)
+    .find({ symbol: { $in: [...symbols] } })
+    .sort({ symbol: 1, date: 1, kind: 1, apiId: 1 })) {
     out.get(doc.symbol)?.push({ action: toAction(doc), lakeObject: doc.lakeObject, feed: doc.feed });
   }
   return out;
@@ -216,6 +220,9 @@ export async function listSourcedActionsFor(db: Db, symbols: readonly string[]):
 
 /** The actions of one kind on one session, every ticker (what a daily run stored). */
 export async function actionsOn(db: Db, kind: ActionKind, date: string): Promise<CorporateAction[]> {
-  const docs = await corporateActions(db).find({ kind, date: toStoredDate(date) }).sort({ symbol: 1, apiId: 1 }).toArray();
+  const docs = await corporateActions(db)
+    .find({ kind, date: toStoredDate(date) })
+    .sort({ symbol: 1, apiId: 1 })
+    .toArray();
   return docs.map(toAction);
 }

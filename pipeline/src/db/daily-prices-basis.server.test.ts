@@ -102,9 +102,15 @@ describe("upsertPipelineBars and the basis", () => {
     const syms = symbols(6);
     await insertOld(t.db, [oldRecord(syms[0]!, DAY), oldRecord(syms[1]!, DAY, { close: 2, low: 1, open: 2, high: 3 })]);
     await upsertPipelineBars(t.db, [bar(syms[2]!), bar(syms[3]!)], opts({ runId: "run-first" }));
-    const result = await upsertPipelineBars(t.db, syms.map((s) => bar(s)), opts({ batchSize: 2 }));
+    const result = await upsertPipelineBars(
+      t.db,
+      syms.map((s) => bar(s)),
+      opts({ batchSize: 2 }),
+    );
     expect(result).toEqual({ inserted: 2, updated: 2, unchanged: 2, protectedManual: 0 });
-    const docs = await dailyPrices(t.db).find({ symbol: { $in: syms } }).toArray();
+    const docs = await dailyPrices(t.db)
+      .find({ symbol: { $in: syms } })
+      .toArray();
     expect(docs).toHaveLength(6);
     expect(docs.every((d) => d.basis === "as-traded")).toBe(true);
   });

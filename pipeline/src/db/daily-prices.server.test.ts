@@ -209,7 +209,13 @@ describe("upsertPipelineBars", () => {
 
   it("small batches count the same as one batch", async () => {
     const syms = symbols(7);
-    expect(await upsertPipelineBars(t.db, syms.map((s) => bar(s)), opts({ batchSize: 2 }))).toEqual(counts({ inserted: 7 }));
+    expect(
+      await upsertPipelineBars(
+        t.db,
+        syms.map((s) => bar(s)),
+        opts({ batchSize: 2 }),
+      ),
+    ).toEqual(counts({ inserted: 7 }));
     const mixed = syms.map((s, i) => bar(s, DAY, { close: i % 2 ? 10.6 : 10.5 }));
     expect(await upsertPipelineBars(t.db, mixed, opts({ batchSize: 3, now: T1 }))).toEqual(counts({ updated: 3, unchanged: 4 }));
   });
@@ -266,10 +272,7 @@ describe("upsertPipelineBars", () => {
     const syms = symbols(10);
     const input = syms.map((s) => bar(s, DAY, { close: 10.25 }));
     const gated = interceptBulkWrites(t.db, barrier(2));
-    const [x, y] = await Promise.all([
-      upsertPipelineBars(gated.db, input, opts({ runId: "gated-a" })),
-      upsertPipelineBars(gated.db, input, opts({ runId: "gated-b" })),
-    ]);
+    const [x, y] = await Promise.all([upsertPipelineBars(gated.db, input, opts({ runId: "gated-a" })), upsertPipelineBars(gated.db, input, opts({ runId: "gated-b" }))]);
     // Exactly one of them hit E11000 on its first write, for its inserts only.
     expect(gated.errors).toHaveLength(1);
     const err = gated.errors[0] as MongoBulkWriteError;
@@ -318,12 +321,7 @@ describe("queries hide what a person deleted", () => {
 
   beforeAll(async () => {
     await ensureDailyPriceIndexes(t.db);
-    const input = [
-      ...days.map((d, i) => bar("AAA", d, { close: 10 + i / 10 })),
-      bar("BBB", "2025-01-10"),
-      bar("BBB", "2025-01-14"),
-      bar("CCC", "2025-01-13"),
-    ];
+    const input = [...days.map((d, i) => bar("AAA", d, { close: 10 + i / 10 })), bar("BBB", "2025-01-10"), bar("BBB", "2025-01-14"), bar("CCC", "2025-01-13")];
     await upsertPipelineBars(t.db, input, opts());
     await applyManualDelete(t.db, "AAA", "2025-01-13", "erin");
     await applyManualDelete(t.db, "CCC", "2025-01-13", "erin");

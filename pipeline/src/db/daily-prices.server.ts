@@ -73,7 +73,10 @@ export async function oldBasisRecords(db: Db, symbols?: readonly string[]): Prom
   // over only the symbols the caller knows to have some (their summaries count them).
   const groups = { pipeline: new Map<string, OldBasisRange>(), manual: new Map<string, OldBasisRange>() };
   if (symbols?.length === 0) return { pipeline: [], manual: [] };
-  const cursor = dailyPrices(db).find({ ...(symbols ? { symbol: { $in: [...symbols] } } : {}), basis: { $exists: false }, ...LIVE }, { projection: { _id: 0, symbol: 1, date: 1, source: 1 } });
+  const cursor = dailyPrices(db).find(
+    { ...(symbols ? { symbol: { $in: [...symbols] } } : {}), basis: { $exists: false }, ...LIVE },
+    { projection: { _id: 0, symbol: 1, date: 1, source: 1 } },
+  );
   for await (const d of cursor) {
     const date = fromStoredDate(d.date);
     const group = d.source === "manual" ? groups.manual : groups.pipeline;

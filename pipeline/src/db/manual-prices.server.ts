@@ -16,8 +16,10 @@ import { withWriteLease } from "./write-lease.server.js";
 /** A person's edit: marks the record manual so the pipeline leaves it alone. */
 export async function applyManualEdit(db: Db, symbol: string, date: string, values: PriceValues, by: string): Promise<boolean> {
   const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: new Date(), updatedBy: by };
-  return manualWrite(db, symbol, () =>
-    withWriteLease(db, () => dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), ...LIVE }, { $set: set }, { returnDocument: "before" })),
+  return manualWrite(
+    db,
+    symbol,
+    () => withWriteLease(db, () => dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), ...LIVE }, { $set: set }, { returnDocument: "before" })),
     (before) => ({ ...before, ...set }),
   );
 }
@@ -41,8 +43,10 @@ async function summarized(db: Db, symbol: string, r: ManualWriteResult): Promise
 export async function applyManualDelete(db: Db, symbol: string, date: string, by: string): Promise<boolean> {
   const now = new Date();
   const set = { source: "manual" as const, deletedAt: now, updatedAt: now, updatedBy: by };
-  return manualWrite(db, symbol, () =>
-    withWriteLease(db, () => dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), ...LIVE }, { $set: set }, { returnDocument: "before" })),
+  return manualWrite(
+    db,
+    symbol,
+    () => withWriteLease(db, () => dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), ...LIVE }, { $set: set }, { returnDocument: "before" })),
     (before) => ({ ...before, ...set }),
   );
 }
@@ -95,15 +99,7 @@ async function insertManual(db: Db, symbol: string, date: string, values: PriceV
  * A person edits a record they saw at `seenUpdatedAt`. Refused as a conflict
  * when it changed since (another person, or a pipeline run), so no update is lost.
  */
-export function editManualPrice(
-  db: Db,
-  symbol: string,
-  date: string,
-  values: PriceValues,
-  by: string,
-  seenUpdatedAt: Date,
-  now = new Date(),
-): Promise<ManualWriteResult> {
+export function editManualPrice(db: Db, symbol: string, date: string, values: PriceValues, by: string, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
   const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: now, updatedBy: by };
   return withDataWrite(db, async () => {
     const before = await withWriteLease(db, () =>
@@ -130,14 +126,7 @@ export function deleteManualPrice(db: Db, symbol: string, date: string, by: stri
  * stamped `updatedAt: now`. Only if the stored document is still the one
  * last seen at `seenUpdatedAt`; otherwise a conflict with what is stored.
  */
-export function restoreDailyPrice(
-  db: Db,
-  symbol: string,
-  date: string,
-  state: DailyPrice | null,
-  seenUpdatedAt: Date,
-  now = new Date(),
-): Promise<ManualWriteResult> {
+export function restoreDailyPrice(db: Db, symbol: string, date: string, state: DailyPrice | null, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
   return withDataWrite(db, async () => summarized(db, symbol, await restore(db, symbol, date, state, seenUpdatedAt, now)));
 }
 

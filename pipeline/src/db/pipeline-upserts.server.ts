@@ -34,7 +34,23 @@ export interface UpsertOptions {
   now?: Date;
 }
 
-const VALUE_PROJECTION = { _id: 1, symbol: 1, date: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, vwap: 1, transactions: 1, otc: 1, source: 1, feed: 1, basis: 1, deletedAt: 1 } as const;
+const VALUE_PROJECTION = {
+  _id: 1,
+  symbol: 1,
+  date: 1,
+  open: 1,
+  high: 1,
+  low: 1,
+  close: 1,
+  volume: 1,
+  vwap: 1,
+  transactions: 1,
+  otc: 1,
+  source: 1,
+  feed: 1,
+  basis: 1,
+  deletedAt: 1,
+} as const;
 type Existing = Pick<WithId<DailyPrice>, keyof typeof VALUE_PROJECTION>;
 
 const keyOf = (symbol: string, date: string) => `${symbol}\u0000${date}`;
@@ -82,7 +98,10 @@ async function upsertBars(db: Db, input: readonly CleanBar[], opts: UpsertOption
   } finally {
     // One summary write for all the inserts, not one per batch (a whole-market day touches every
     // summary bucket, and each batch would read and rewrite them all), and also when a later batch failed.
-    await applySummaryChanges(db, added.map((b) => inserted(b, opts)));
+    await applySummaryChanges(
+      db,
+      added.map((b) => inserted(b, opts)),
+    );
   }
   for (let pass = 1; pending.length > 0; pass++) {
     const existing = await readExisting(db, pending);
@@ -155,14 +174,7 @@ async function readExisting(db: Db, bars: readonly CleanBar[]): Promise<Map<stri
   return out;
 }
 
-async function writeBatch(
-  db: Db,
-  batch: CleanBar[],
-  existing: Map<string, Existing>,
-  opts: UpsertOptions,
-  counts: UpsertCounts,
-  mayRetry: boolean,
-): Promise<CleanBar[]> {
+async function writeBatch(db: Db, batch: CleanBar[], existing: Map<string, Existing>, opts: UpsertOptions, counts: UpsertCounts, mayRetry: boolean): Promise<CleanBar[]> {
   const now = opts.now ?? new Date();
   const inserts: { op: AnyBulkWriteOperation<DailyPrice>; bar: CleanBar }[] = [];
   const updates: AnyBulkWriteOperation<DailyPrice>[] = [];
@@ -212,14 +224,20 @@ async function writeBatch(
       { ordered: false },
     );
     counts.inserted += r.insertedCount;
-    await applySummaryChanges(db, inserts.map((i) => inserted(i.bar, opts)));
+    await applySummaryChanges(
+      db,
+      inserts.map((i) => inserted(i.bar, opts)),
+    );
     return [];
   } catch (e) {
     const errors = duplicateKeyErrors(e);
     if (!errors || !(e instanceof MongoBulkWriteError)) throw e;
     counts.inserted += e.result.insertedCount;
     const failed = new Set(errors.map((w) => w.index));
-    await applySummaryChanges(db, inserts.filter((_, i) => !failed.has(i)).map((i) => inserted(i.bar, opts)));
+    await applySummaryChanges(
+      db,
+      inserts.filter((_, i) => !failed.has(i)).map((i) => inserted(i.bar, opts)),
+    );
     if (!mayRetry) throw e;
     return inserts.filter((_, i) => failed.has(i)).map((i) => i.bar);
   }

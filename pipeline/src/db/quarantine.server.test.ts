@@ -32,7 +32,10 @@ describe("quarantine", () => {
     expect(rows.map((r) => r.index)).toEqual([0, 1, 2]);
     await quarantineRows(t.db, OBJECT, rows, "run-1");
 
-    const docs = await quarantine().find({ lakeObject: OBJECT }, { projection: { _id: 0 } }).sort({ rowIndex: 1 }).toArray();
+    const docs = await quarantine()
+      .find({ lakeObject: OBJECT }, { projection: { _id: 0 } })
+      .sort({ rowIndex: 1 })
+      .toArray();
     expect(docs).toHaveLength(3);
     expect(docs[1]).toEqual({
       lakeObject: OBJECT,
@@ -45,7 +48,18 @@ describe("quarantine", () => {
       quarantinedAt: expect.any(Date),
     });
     // The text gives back the row exactly as received, hostile keys included.
-    expect(JSON.parse(docs[1]!.rowJson)).toEqual({ T: "MSFT", $set: { close: 0 }, "a.b": 1, nested: { $where: "1", "x.y": [{ $gt: 1 }] }, o: "NaN", h: 2, l: 1, c: 1.5, v: 1, t: GROUPED_STAMP });
+    expect(JSON.parse(docs[1]!.rowJson)).toEqual({
+      T: "MSFT",
+      $set: { close: 0 },
+      "a.b": 1,
+      nested: { $where: "1", "x.y": [{ $gt: 1 }] },
+      o: "NaN",
+      h: 2,
+      l: 1,
+      c: 1.5,
+      v: 1,
+      t: GROUPED_STAMP,
+    });
     // A row with neither symbol nor date stores nulls.
     expect(docs[2]).toMatchObject({ rowIndex: 2, symbol: null, date: null, rowJson: "42" });
   });
@@ -85,7 +99,10 @@ describe("quarantine", () => {
     const deepDoc = await quarantine().findOne({ lakeObject: "raw/deep.json" });
     expect(JSON.parse(deepDoc!.rowJson)).toEqual({ unstorableRow: expect.stringMatching(/could not be written as JSON/) });
     const hugeDoc = await quarantine().findOne({ lakeObject: "raw/huge.json" });
-    expect(JSON.parse(hugeDoc!.rowJson)).toMatchObject({ unstorableRow: expect.stringMatching(/is 1000\d+ characters of JSON/), start: expect.stringMatching(/^\{"T":"AAPL","o":"999/) });
+    expect(JSON.parse(hugeDoc!.rowJson)).toMatchObject({
+      unstorableRow: expect.stringMatching(/is 1000\d+ characters of JSON/),
+      start: expect.stringMatching(/^\{"T":"AAPL","o":"999/),
+    });
     expect(hugeDoc!.rowJson.length).toBeLessThan(MAX_ROW_JSON + 200);
   });
 

@@ -15,7 +15,10 @@ const VIEW = { _id: 0, lakeObject: 0, runId: 0, ingestedAt: 0, basis: 0, otc: 0 
 
 /** A symbol's live records in date order, as pages show them. */
 export function getRecordViews(db: Db, symbol: string): Promise<RecordView[]> {
-  return dailyPrices(db).find({ symbol, ...LIVE }, { projection: VIEW }).sort({ date: 1 }).toArray();
+  return dailyPrices(db)
+    .find({ symbol, ...LIVE }, { projection: VIEW })
+    .sort({ date: 1 })
+    .toArray();
 }
 
 /** One live record by key, as pages show it; null when there is none. */

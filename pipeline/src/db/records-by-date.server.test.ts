@@ -44,7 +44,10 @@ describe("the records page in date order across symbols", () => {
     for (const dir of [-1, 1] as const) {
       for (let skip = 0; skip < total + 10; skip += 17) {
         const { rows } = await findDailyPricesPage(db, {}, { sort: "date", dir, skip, limit: 17 });
-        expect(rows.map((d) => `${d.symbol} ${d.date.toISOString().slice(0, 10)}`), `dir ${dir}, skip ${skip}`).toEqual(await reference(dir, skip, 17));
+        expect(
+          rows.map((d) => `${d.symbol} ${d.date.toISOString().slice(0, 10)}`),
+          `dir ${dir}, skip ${skip}`,
+        ).toEqual(await reference(dir, skip, 17));
       }
     }
   });

@@ -36,7 +36,14 @@ export async function findPageByDate(db: Db, range: { from?: string; to?: string
       continue;
     }
     const want = Math.min(limit - rows.length, n - toSkip);
-    rows.push(...(await dailyPrices(db).find({ date: toStoredDate(date), ...LIVE }).sort({ symbol: dir }).skip(toSkip).limit(want).toArray()));
+    rows.push(
+      ...(await dailyPrices(db)
+        .find({ date: toStoredDate(date), ...LIVE })
+        .sort({ symbol: dir })
+        .skip(toSkip)
+        .limit(want)
+        .toArray()),
+    );
     toSkip = 0;
   }
   return rows;

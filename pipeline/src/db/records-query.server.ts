@@ -56,11 +56,7 @@ export async function ensureRecordsPageIndexes(db: Db): Promise<void> {
  * One page of live records and the number of matches: from the summaries when
  * only a symbol (or nothing) filters, else countDocuments (not $facet).
  */
-export async function findDailyPricesPage(
-  db: Db,
-  q: DailyPriceQuery,
-  page: DailyPriceOrder & { skip: number; limit: number },
-): Promise<{ rows: DailyPrice[]; total: number }> {
+export async function findDailyPricesPage(db: Db, q: DailyPriceQuery, page: DailyPriceOrder & { skip: number; limit: number }): Promise<{ rows: DailyPrice[]; total: number }> {
   const filter = dailyPriceFilter(q);
   // Every symbol in date order (the page's default) is read date by date: records-by-date.server.ts.
   const byDate = page.sort === "date" && !q.symbol && !q.source;

@@ -50,7 +50,15 @@ describe("pipeline run records", () => {
     const counts = { rows: 12, valid: 10, rejected: 2, inserted: 7, updated: 2, unchanged: 1, protectedManual: 0 };
     await finishRun(t.db, id, { outcome: "rejected-records", counts, apiRequests: 3, lakeObjectsWritten: 2, lakeObjectsRead: 2, message: "2 rows quarantined" });
     const doc = (await runs().findOne({ _id: id }))!;
-    expect(doc).toMatchObject({ outcome: "rejected-records", counts, apiRequests: 3, lakeObjectsWritten: 2, lakeObjectsRead: 2, message: "2 rows quarantined", command: "backfill" });
+    expect(doc).toMatchObject({
+      outcome: "rejected-records",
+      counts,
+      apiRequests: 3,
+      lakeObjectsWritten: 2,
+      lakeObjectsRead: 2,
+      message: "2 rows quarantined",
+      command: "backfill",
+    });
     expect(doc.finishedAt).toBeInstanceOf(Date);
     expect(doc.durationMs).toBe(doc.finishedAt!.getTime() - doc.startedAt.getTime());
     expect(doc.durationMs).toBeGreaterThanOrEqual(25);
@@ -59,7 +67,14 @@ describe("pipeline run records", () => {
 
   it("a failed run keeps its error", async () => {
     const id = await startRun(t.db, base);
-    await finishRun(t.db, id, { outcome: "failed", counts: emptyCounts(), apiRequests: 6, lakeObjectsWritten: 0, lakeObjectsRead: 0, error: { kind: "ApiError", message: "Polygon API: HTTP 503" } });
+    await finishRun(t.db, id, {
+      outcome: "failed",
+      counts: emptyCounts(),
+      apiRequests: 6,
+      lakeObjectsWritten: 0,
+      lakeObjectsRead: 0,
+      error: { kind: "ApiError", message: "Polygon API: HTTP 503" },
+    });
     expect(await runs().findOne({ _id: id })).toMatchObject({ outcome: "failed", error: { kind: "ApiError", message: "Polygon API: HTTP 503" } });
   });
 
@@ -124,4 +139,3 @@ describe("pipeline run records", () => {
     });
   });
 });
-

@@ -77,10 +77,7 @@ export async function finishRun(
   const runs = db.collection<RunRecord>(PIPELINE_RUNS);
   const started = await runs.findOne({ _id: id }, { projection: { startedAt: 1 } });
   const finishedAt = new Date();
-  await runs.updateOne(
-    { _id: id },
-    { $set: { ...result, finishedAt, durationMs: started ? finishedAt.getTime() - started.startedAt.getTime() : 0 } },
-  );
+  await runs.updateOne({ _id: id }, { $set: { ...result, finishedAt, durationMs: started ? finishedAt.getTime() - started.startedAt.getTime() : 0 } });
 }
 
 export function recentRuns(db: Db, limit = 10): Promise<RunRecord[]> {
@@ -104,10 +101,7 @@ export async function heartbeat(db: Db, id: string, now = new Date()): Promise<v
  * host is gone when its pid is; a run of another host (a container) when it
  * has given no heartbeat for ABANDONED_AFTER_MS. Returns the runs it marked.
  */
-export async function markAbandonedRuns(
-  db: Db,
-  opts: { host: string; isAlive: (pid: number) => boolean; except?: string; now?: Date },
-): Promise<RunRecord[]> {
+export async function markAbandonedRuns(db: Db, opts: { host: string; isAlive: (pid: number) => boolean; except?: string; now?: Date }): Promise<RunRecord[]> {
   const now = opts.now ?? new Date();
   const runs = db.collection<RunRecord>(PIPELINE_RUNS);
   const marked: RunRecord[] = [];

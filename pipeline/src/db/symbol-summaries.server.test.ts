@@ -9,7 +9,16 @@ import { findDailyPricesPage } from "./records-query.server.js";
 import { upsertCorporateActions } from "./corporate-actions.server.js";
 import { readDataVersion } from "./data-version.server.js";
 import { changedSince, genOf } from "../model/symbol-changes.js";
-import { bucketOf, ensureSymbolSummaries, getSymbolChanges, getSymbolSummaries, rebuildSymbolSummaries, SUMMARY_BUCKETS, symbolSummaries, type SymbolSummary } from "./symbol-summaries.server.js";
+import {
+  bucketOf,
+  ensureSymbolSummaries,
+  getSymbolChanges,
+  getSymbolSummaries,
+  rebuildSymbolSummaries,
+  SUMMARY_BUCKETS,
+  symbolSummaries,
+  type SymbolSummary,
+} from "./symbol-summaries.server.js";
 
 const { db } = await useTestDatabase();
 await ensureDailyPriceIndexes(db);
@@ -28,7 +37,7 @@ async function summaries(symbols: string[]): Promise<Record<string, unknown>> {
 /** Deterministic pseudo-random numbers (a failing sequence can be replayed). */
 function rng(seed: number): () => number {
   let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 describe("symbol_summaries", () => {
@@ -45,7 +54,11 @@ describe("symbol_summaries", () => {
       const op = Math.floor(next() * 6);
       if (op === 0) {
         const start = Math.floor(next() * days.length);
-        await load(days.slice(start, start + 1 + Math.floor(next() * 15)).map((d) => bar(symbol, d, 10 + next())), pick(["synthetic", "polygon"] as const), next() < 0.2);
+        await load(
+          days.slice(start, start + 1 + Math.floor(next() * 15)).map((d) => bar(symbol, d, 10 + next())),
+          pick(["synthetic", "polygon"] as const),
+          next() < 0.2,
+        );
       } else if (op === 1) {
         const r = await insertManualPrice(db, symbol, next() < 0.2 ? pick(extraDays) : date, v(20), "p");
         if (r.ok) undo.push({ symbol, date: r.after!.date.toISOString().slice(0, 10), before: r.before, seen: r.after!.updatedAt });
@@ -58,7 +71,10 @@ describe("symbol_summaries", () => {
         const u = undo.pop()!;
         await restoreDailyPrice(db, u.symbol, u.date, u.before, u.seen);
       } else {
-        await load(symbols.map((s) => bar(s, date, 12)), "polygon");
+        await load(
+          symbols.map((s) => bar(s, date, 12)),
+          "polygon",
+        );
       }
       if (step % 20 === 19) {
         const incremental = await summaries(symbols);
@@ -102,10 +118,14 @@ describe("symbol_summaries", () => {
   });
 
   it("concurrent writers to different symbols of one bucket both land: the bucket's rev guard retries, nothing is overwritten", async () => {
-    const inOneBucket = Array.from({ length: 400 }, (_, i) => `CB${i}`).filter((s) => bucketOf(s) === bucketOf("CB0")).slice(0, 4);
+    const inOneBucket = Array.from({ length: 400 }, (_, i) => `CB${i}`)
+      .filter((s) => bucketOf(s) === bucketOf("CB0"))
+      .slice(0, 4);
     expect(inOneBucket.length).toBe(4);
     const days = tradingDaysBetween("2024-08-01", "2024-08-30");
-    await Promise.all(inOneBucket.flatMap((symbol, k) => days.slice(0, 6).map((d, j) => (j % 2 ? insertManualPrice(db, symbol, d, v(5 + k), "p") : load([bar(symbol, d, 5 + k)])))));
+    await Promise.all(
+      inOneBucket.flatMap((symbol, k) => days.slice(0, 6).map((d, j) => (j % 2 ? insertManualPrice(db, symbol, d, v(5 + k), "p") : load([bar(symbol, d, 5 + k)])))),
+    );
     await Promise.all(inOneBucket.map((symbol) => load(days.slice(6, 12).map((d) => bar(symbol, d, 7)))));
     const kept = await summaries(inOneBucket);
     await rebuildSymbolSummaries(db, inOneBucket);
@@ -116,7 +136,19 @@ describe("symbol_summaries", () => {
   it("summaries stored one document per symbol (the layout of before) are rebuilt into buckets at start-up", async () => {
     await load([bar("OL1", "2024-09-03", 1), bar("OL1", "2024-09-04", 1)]);
     await symbolSummaries(db).deleteMany({});
-    await db.collection("symbol_summaries").insertOne({ _id: "OL1" as never, records: 99, first: "2020-01-02", last: "2020-01-02", gaps: [], offCalendar: [], feeds: {}, manual: 0, oldBasis: 0, rev: "x", updatedAt: new Date() });
+    await db.collection("symbol_summaries").insertOne({
+      _id: "OL1" as never,
+      records: 99,
+      first: "2020-01-02",
+      last: "2020-01-02",
+      gaps: [],
+      offCalendar: [],
+      feeds: {},
+      manual: 0,
+      oldBasis: 0,
+      rev: "x",
+      updatedAt: new Date(),
+    });
     const lines: string[] = [];
     await ensureSymbolSummaries(db, (l) => lines.push(l));
     expect(lines.join("\n")).toMatch(/one document per symbol before/);
@@ -126,7 +158,7 @@ describe("symbol_summaries", () => {
 
   it("a damaged summary document is named in a sentence, and a rebuild (status --verify) repairs it", async () => {
     await load([bar("DM1", "2024-10-01", 1), bar("DM1", "2024-10-02", 1)]);
-    await symbolSummaries(db).updateOne({ _id: bucketOf("DM1") }, { $set: { entries: "[{\"symbol\": \"DM1\", trunc" } });
+    await symbolSummaries(db).updateOne({ _id: bucketOf("DM1") }, { $set: { entries: '[{"symbol": "DM1", trunc' } });
     await expect(getSymbolSummaries(db, ["DM1"])).rejects.toThrow(new RegExp(`symbol_summaries document ${bucketOf("DM1")} is damaged.*status --verify`));
     await rebuildSymbolSummaries(db);
     expect(await summaries(["DM1"])).toMatchObject({ DM1: { records: 2, first: "2024-10-01", last: "2024-10-02" } });

@@ -138,7 +138,13 @@ async function updateBuckets(
 }
 
 /** One read of the buckets and one guarded write of each; returns the buckets that did not land. */
-async function writePass(db: Db, pending: string[], byBucket: Map<string, string[]>, next: (symbol: string, old: EntryFields | undefined) => EntryFields, rebuild: boolean): Promise<string[]> {
+async function writePass(
+  db: Db,
+  pending: string[],
+  byBucket: Map<string, string[]>,
+  next: (symbol: string, old: EntryFields | undefined) => EntryFields,
+  rebuild: boolean,
+): Promise<string[]> {
   const stored = await readBuckets(db, pending, rebuild);
   const now = new Date();
   const ops: AnyBulkWriteOperation<StoredBucket>[] = [];
@@ -188,7 +194,10 @@ async function readBuckets(db: Db, ids?: readonly string[], lenient = false): Pr
       if (!Array.isArray(symbols)) throw new Error("not a list");
     } catch (e) {
       if (lenient) symbols = [];
-      else throw new DatabaseError(`${SYMBOL_SUMMARIES} document ${b._id} is damaged (${e instanceof Error ? e.message : String(e)}): run \`stock-pipeline status --verify\` to rebuild the summaries`);
+      else
+        throw new DatabaseError(
+          `${SYMBOL_SUMMARIES} document ${b._id} is damaged (${e instanceof Error ? e.message : String(e)}): run \`stock-pipeline status --verify\` to rebuild the summaries`,
+        );
     }
     out.set(b._id, { _id: b._id, symbols, rev: b.rev, updatedAt: b.updatedAt });
   }
@@ -243,7 +252,10 @@ async function rebuild(db: Db, symbols?: readonly string[]): Promise<number> {
   // What changed before a rebuild is not known: a new base makes every reader read its symbols whole.
   const gen = newGen();
   const left = await updateBuckets(db, [...states.keys()], (symbol) => ({ ...summarize(states.get(symbol)!), ...rebased(gen) }), { passes: REBUILD_PASSES, rebuild: true });
-  if (left.length > 0) throw new DatabaseError(`the summaries of ${left.slice(0, 5).join(", ")}${left.length > 5 ? "…" : ""} kept changing under a rebuild (${REBUILD_PASSES} tries): run \`stock-pipeline status --verify\` again`);
+  if (left.length > 0)
+    throw new DatabaseError(
+      `the summaries of ${left.slice(0, 5).join(", ")}${left.length > 5 ? "…" : ""} kept changing under a rebuild (${REBUILD_PASSES} tries): run \`stock-pipeline status --verify\` again`,
+    );
   return states.size;
 }
 
@@ -272,7 +284,8 @@ export async function getSymbolSummaries(db: Db, symbols?: readonly string[]): P
   const buckets = await readBuckets(db, wanted ? [...new Set([...wanted].map(bucketOf))] : undefined);
   const out = new Map<string, SymbolSummary>();
   for (const b of buckets.values()) {
-    for (const { symbol, gen: _gen, log: _log, ...fields } of b.symbols) if (!wanted || wanted.has(symbol)) out.set(symbol, { _id: symbol, ...fields, rev: b.rev, updatedAt: b.updatedAt });
+    for (const { symbol, gen: _gen, log: _log, ...fields } of b.symbols)
+      if (!wanted || wanted.has(symbol)) out.set(symbol, { _id: symbol, ...fields, rev: b.rev, updatedAt: b.updatedAt });
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }

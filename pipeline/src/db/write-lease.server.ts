@@ -105,7 +105,9 @@ export async function withWriteLease<T>(db: Db, fn: () => Promise<T>, opts: { le
       continue;
     }
     if (Date.now() > deadline) {
-      throw new DatabaseError(`the ${name} ${name === "daily_prices" ? "records" : "documents"} stayed locked for over ${WAIT_MS / 1000} s by ${current?.holder ?? "another writer"}; try again`);
+      throw new DatabaseError(
+        `the ${name} ${name === "daily_prices" ? "records" : "documents"} stayed locked for over ${WAIT_MS / 1000} s by ${current?.holder ?? "another writer"}; try again`,
+      );
     }
     await sleep(Math.min(5 * 2 ** attempt, 100));
   }

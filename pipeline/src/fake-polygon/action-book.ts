@@ -223,9 +223,7 @@ export class ActionBook {
       const e = this.options && explicitOf(this.options);
       const payers = new Map<string, string[]>();
       for (const ticker of this.universe) {
-        const exDates = e?.touched.has(ticker)
-          ? merged(e, this.seed, ticker).dividends.map(exOf)
-          : syntheticDividendPlan(this.seed, ticker).map((p) => p.ex);
+        const exDates = e?.touched.has(ticker) ? merged(e, this.seed, ticker).dividends.map(exOf) : syntheticDividendPlan(this.seed, ticker).map((p) => p.ex);
         for (const ex of exDates) {
           const list = payers.get(ex);
           if (!list) payers.set(ex, [ticker]);

@@ -10,19 +10,7 @@
 import { STATUS_CODES } from "node:http";
 import { MESSAGES, errorResponse, gatewayHtml, notAuthorized, type FakeResponse } from "./responses.js";
 
-export const FAULT_KINDS = [
-  "status",
-  "html",
-  "reset",
-  "delay",
-  "hold",
-  "truncated",
-  "invalid-json",
-  "empty-results",
-  "rate-limit",
-  "entitlement",
-  "missing-fields",
-] as const;
+export const FAULT_KINDS = ["status", "html", "reset", "delay", "hold", "truncated", "invalid-json", "empty-results", "rate-limit", "entitlement", "missing-fields"] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

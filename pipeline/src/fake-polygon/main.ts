@@ -88,6 +88,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`fake-polygon: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`fake-polygon: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

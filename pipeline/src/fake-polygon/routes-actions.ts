@@ -50,7 +50,14 @@ function candidates<T>(
   if (named) return named.filter((t) => ctx.universeSet.has(t)).flatMap(perTicker);
   const { from, to } = rangeOf(q.conditions, dateField);
   if (from === undefined && to === undefined && q.conditions.some((c) => c.field === "ticker")) {
-    return ctx.universe.filter((t) => matchesAll({ ticker: t }, q.conditions.filter((c) => c.field === "ticker"))).flatMap(perTicker);
+    return ctx.universe
+      .filter((t) =>
+        matchesAll(
+          { ticker: t },
+          q.conditions.filter((c) => c.field === "ticker"),
+        ),
+      )
+      .flatMap(perTicker);
   }
   return between(from, to);
 }
@@ -71,13 +78,7 @@ function sortedRows<T extends { id: string }>(ctx: RouteContext, path: string, q
   return sorted;
 }
 
-function page<T extends { id: string }>(
-  ctx: RouteContext,
-  path: string,
-  q: ActionQuery,
-  rows: () => readonly T[],
-  toJson: (row: T) => Record<string, unknown>,
-): FakeResponse {
+function page<T extends { id: string }>(ctx: RouteContext, path: string, q: ActionQuery, rows: () => readonly T[], toJson: (row: T) => Record<string, unknown>): FakeResponse {
   const sorted = sortedRows(ctx, path, q, rows);
   const results = sorted.slice(q.offset, q.offset + q.limit).map(toJson);
   const json: Record<string, unknown> = { results, status: "OK", request_id: ctx.requestId };
@@ -104,9 +105,13 @@ export function listSplits(ctx: RouteContext): FakeResponse {
   if ("error" in q) return errorResponse(400, ctx.requestId, q.error);
   const book = ctx.actions;
   const rows = (): SyntheticSplit[] =>
-    candidates(ctx, q, "execution_date", (t) => book.splitsOf(t), (from, to) => book.splitsBetween(from, to)).filter(
-      (s) => s.announced <= ctx.today && matchesAll(s, q.conditions),
-    );
+    candidates(
+      ctx,
+      q,
+      "execution_date",
+      (t) => book.splitsOf(t),
+      (from, to) => book.splitsBetween(from, to),
+    ).filter((s) => s.announced <= ctx.today && matchesAll(s, q.conditions));
   return page(ctx, "/stocks/v1/splits", q, rows, (s) => ({
     id: s.id,
     ticker: s.ticker,
@@ -157,9 +162,13 @@ export function listDividends(ctx: RouteContext): FakeResponse {
   if ("error" in q) return errorResponse(400, ctx.requestId, q.error);
   const book = ctx.actions;
   const rows = (): SyntheticDividend[] =>
-    candidates(ctx, q, "ex_dividend_date", (t) => book.dividendsOf(t), (from, to) => book.dividendsBetween(from, to)).filter(
-      (d) => d.declaration_date <= ctx.today && matchesAll(d, q.conditions),
-    );
+    candidates(
+      ctx,
+      q,
+      "ex_dividend_date",
+      (t) => book.dividendsOf(t),
+      (from, to) => book.dividendsBetween(from, to),
+    ).filter((d) => d.declaration_date <= ctx.today && matchesAll(d, q.conditions));
   return page(ctx, "/stocks/v1/dividends", q, rows, (d) => ({
     id: d.id,
     ticker: d.ticker,

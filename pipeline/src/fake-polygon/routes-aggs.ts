@@ -4,17 +4,7 @@
  */
 import { marketDay, nyDateOf, previousTradingDay, tradingDaysBetween, addDays } from "../calendar/nyse.js";
 import { isIsoDate } from "./ny-time.js";
-import {
-  MESSAGES,
-  badTimeParam,
-  decodeCursor,
-  encodeCursor,
-  errorResponse,
-  notAuthorized,
-  notFound,
-  queryBool,
-  type FakeResponse,
-} from "./responses.js";
+import { MESSAGES, badTimeParam, decodeCursor, encodeCursor, errorResponse, notAuthorized, notFound, queryBool, type FakeResponse } from "./responses.js";
 import type { ActionBook } from "./action-book.js";
 import { servedBar, servedDay, servedExtendedHours, tradedBar, type BarView } from "./served-bars.js";
 import { SYNTHETIC_DATA_START, hasSessionData, isOtcTicker, type Bar } from "./synthetic.js";

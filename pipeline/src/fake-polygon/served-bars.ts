@@ -42,13 +42,7 @@ export function servedDay(book: ActionBook, tickers: readonly string[], date: st
 }
 
 /** Pre-market and after-hours prices in the same basis as servedBar's. */
-export function servedExtendedHours(
-  book: ActionBook,
-  ticker: string,
-  date: string,
-  traded: Bar,
-  view: BarView,
-): { preMarket: number; afterHours: number } {
+export function servedExtendedHours(book: ActionBook, ticker: string, date: string, traded: Bar, view: BarView): { preMarket: number; afterHours: number } {
   const ext = syntheticExtendedHours(ticker, date, book.seed, traded);
   const a = view.adjusted ? adjustedFactor(book.splitsOf(ticker), date, view.today) : 1;
   return { preMarket: ext.preMarket / a, afterHours: ext.afterHours / a };

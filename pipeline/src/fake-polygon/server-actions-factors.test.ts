@@ -131,9 +131,7 @@ describe("fake Polygon server: historical adjustment factors", () => {
           if (prevClose !== undefined) expected *= 1 - later.cash_amount / prevClose;
         }
         if (d.ex_dividend_date <= clock) expect(relClose(d.historical_adjustment_factor, expected), `${ticker} ${d.ex_dividend_date}`).toBe(true);
-        const ratio = splits
-          .filter((s) => s.execution_date > d.ex_dividend_date && s.execution_date <= clock)
-          .reduce((p, s) => p * (s.split_to / s.split_from), 1);
+        const ratio = splits.filter((s) => s.execution_date > d.ex_dividend_date && s.execution_date <= clock).reduce((p, s) => p * (s.split_to / s.split_from), 1);
         expect(relClose(d.split_adjusted_cash_amount, d.cash_amount / ratio)).toBe(true);
       }
     }

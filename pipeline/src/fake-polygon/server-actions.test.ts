@@ -66,9 +66,7 @@ describe("fake Polygon server: /stocks/v1/splits", () => {
     expect(body.next_url).toBeUndefined();
     const expected = allSplits.filter((s) => s.ticker === "MSFT").sort(sortBy((s) => s.execution_date, true));
     expect(ids(body.results)).toEqual(ids(expected));
-    expect(Object.keys(body.results[0]!).sort()).toEqual(
-      ["adjustment_type", "execution_date", "historical_adjustment_factor", "id", "split_from", "split_to", "ticker"].sort(),
-    );
+    expect(Object.keys(body.results[0]!).sort()).toEqual(["adjustment_type", "execution_date", "historical_adjustment_factor", "id", "split_from", "split_to", "ticker"].sort());
     expect(body.results[0]).toMatchObject({ ticker: "MSFT", split_from: expected[0]!.split_from, split_to: expected[0]!.split_to });
   });
 
@@ -78,8 +76,10 @@ describe("fake Polygon server: /stocks/v1/splits", () => {
       ["ticker.gte=SYN5000&ticker.lt=SYN6000", (s) => s.ticker >= "SYN5000" && s.ticker < "SYN6000"],
       ["execution_date.gte=2010-01-01&execution_date.lte=2012-12-31", (s) => s.execution_date >= "2010-01-01" && s.execution_date <= "2012-12-31"],
       ["execution_date.gt=2024-06-20&adjustment_type=reverse_split", (s) => s.execution_date > "2024-06-20" && s.adjustment_type === "reverse_split"],
-      ["ticker.any_of=AAPL,GOOGL&adjustment_type.any_of=forward_split,stock_dividend&execution_date.lt=2020-01-01",
-        (s) => ["AAPL", "GOOGL"].includes(s.ticker) && s.adjustment_type === "forward_split" && s.execution_date < "2020-01-01"],
+      [
+        "ticker.any_of=AAPL,GOOGL&adjustment_type.any_of=forward_split,stock_dividend&execution_date.lt=2020-01-01",
+        (s) => ["AAPL", "GOOGL"].includes(s.ticker) && s.adjustment_type === "forward_split" && s.execution_date < "2020-01-01",
+      ],
     ];
     for (const [query, keep] of cases) {
       const { status, body } = await get(`/stocks/v1/splits?${query}&limit=1000`);
@@ -124,8 +124,18 @@ describe("fake Polygon server: /stocks/v1/dividends", () => {
     expect(ids(body.results)).toEqual(ids(expected));
     expect(Object.keys(body.results[0]!).sort()).toEqual(
       [
-        "cash_amount", "currency", "declaration_date", "distribution_type", "ex_dividend_date", "frequency",
-        "historical_adjustment_factor", "id", "pay_date", "record_date", "split_adjusted_cash_amount", "ticker",
+        "cash_amount",
+        "currency",
+        "declaration_date",
+        "distribution_type",
+        "ex_dividend_date",
+        "frequency",
+        "historical_adjustment_factor",
+        "id",
+        "pay_date",
+        "record_date",
+        "split_adjusted_cash_amount",
+        "ticker",
       ].sort(),
     );
     expect(body.results.every((r) => r.ticker !== "TSLA")).toBe(true);
@@ -156,9 +166,17 @@ describe("fake Polygon server: /stocks/v1/dividends", () => {
 describe("fake Polygon server: corporate-action query errors", () => {
   it("answers 400 ERROR for a limit outside 1..5000 or not a number, a malformed date, an unknown sort field or value", async () => {
     for (const query of [
-      "limit=0", "limit=5001", "limit=abc", "limit=-1", "limit=2.5",
-      "execution_date=2024-13-01", "execution_date.gte=yesterday", "ticker=AAPL&sort=historical_adjustment_factor.asc",
-      "sort=execution_date.sideways", "adjustment_type=merger", "cursor=%%%",
+      "limit=0",
+      "limit=5001",
+      "limit=abc",
+      "limit=-1",
+      "limit=2.5",
+      "execution_date=2024-13-01",
+      "execution_date.gte=yesterday",
+      "ticker=AAPL&sort=historical_adjustment_factor.asc",
+      "sort=execution_date.sideways",
+      "adjustment_type=merger",
+      "cursor=%%%",
     ]) {
       const { status, body } = await get(`/stocks/v1/splits?${query}`);
       expect(status, query).toBe(400);

@@ -66,7 +66,12 @@ describe("fake Polygon server: as-traded bars (adjusted=false)", () => {
 
   it("is the curve times the splits still to come, prices rounded to 4 decimals after scaling and volume divided", async () => {
     const bars = await range("SYN0001", "2024-06-06", "2024-06-11", false);
-    for (const [date, factor] of [["2024-06-06", 10], ["2024-06-07", 10], ["2024-06-10", 1], ["2024-06-11", 1]] as const) {
+    for (const [date, factor] of [
+      ["2024-06-06", 10],
+      ["2024-06-07", 10],
+      ["2024-06-10", 1],
+      ["2024-06-11", 1],
+    ] as const) {
       const curve = syntheticBar("SYN0001", date, "demo", "midnight")!;
       const bar = bars.get(date)!;
       for (const k of ["o", "h", "l", "c"] as const) expect(Math.abs(bar[k] - curve[k] * factor)).toBeLessThanOrEqual(0.00005 * (factor + 1) + 1e-9);

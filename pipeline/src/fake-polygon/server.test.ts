@@ -134,7 +134,10 @@ describe("fake Polygon server: range aggregates", () => {
   });
 
   it("gives the same values for a ticker and date in grouped (16:00 ET) and range (00:00 ET) responses across a DST change", async () => {
-    for (const [from, to] of [["2024-03-07", "2024-03-12"], ["2024-10-31", "2024-11-05"]] as const) {
+    for (const [from, to] of [
+      ["2024-03-07", "2024-03-12"],
+      ["2024-10-31", "2024-11-05"],
+    ] as const) {
       const r = await getJson(range("MSFT", from, to, "?sort=asc"));
       for (const rb of r.body.results as Bar[]) {
         const date = nyDateOf(rb.t);
@@ -233,9 +236,7 @@ describe("fake Polygon server: other endpoints", () => {
     expect(seen.length).toBe(11_000);
     expect(new Set(seen).size).toBe(11_000);
     const one = await getJson<Reply<{ ticker: string }>>("/v3/reference/tickers?ticker=AAPL");
-    expect(one.body.results).toEqual([
-      { ticker: "AAPL", name: expect.any(String), market: "stocks", locale: "us", type: "CS", active: true, currency_name: "usd" },
-    ]);
+    expect(one.body.results).toEqual([{ ticker: "AAPL", name: expect.any(String), market: "stocks", locale: "us", type: "CS", active: true, currency_name: "usd" }]);
     expect((await getJson<Reply<{ ticker: string }>>("/v3/reference/tickers")).body.results).toHaveLength(100);
     expect((await getJson<Reply<{ ticker: string }>>("/v3/reference/tickers/ZZZZ")).body).toMatchObject({ status: "NOT_FOUND", message: "Ticker not found." });
   });

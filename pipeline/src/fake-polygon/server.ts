@@ -92,8 +92,7 @@ const ROUTES: ReadonlyArray<{ name: string; re: RegExp; handle: Handler }> = [
   {
     name: "range",
     re: /^\/v2\/aggs\/ticker\/([^/]+)\/range\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)$/,
-    handle: (c, [ticker, multiplier, timespan, from, to]) =>
-      rangeAggs(c, { ticker: ticker!, multiplier: multiplier!, timespan: timespan!, from: from!, to: to! }),
+    handle: (c, [ticker, multiplier, timespan, from, to]) => rangeAggs(c, { ticker: ticker!, multiplier: multiplier!, timespan: timespan!, from: from!, to: to! }),
   },
   { name: "prev", re: /^\/v2\/aggs\/ticker\/([^/]+)\/prev$/, handle: (c, [t]) => previousClose(c, t!) },
   { name: "open-close", re: /^\/v1\/open-close\/([^/]+)\/([^/]+)$/, handle: (c, [t, d]) => openClose(c, t!, d!) },
@@ -211,9 +210,7 @@ export async function startFakePolygon(options: FakePolygonOptions = {}): Promis
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://fake-polygon.invalid");
-    const work = url.pathname.startsWith("/__fake/")
-      ? handleControl(req, res, url, { stats, resetStats, faults, requests, releaseHeld })
-      : handleApi(req, res, url);
+    const work = url.pathname.startsWith("/__fake/") ? handleControl(req, res, url, { stats, resetStats, faults, requests, releaseHeld }) : handleApi(req, res, url);
     work.catch((err: unknown) => {
       if (closing.signal.aborted || res.headersSent || res.destroyed) return;
       send(res, errorResponse(500, "synthetic-internal-error", `fake server error: ${err instanceof Error ? err.message : String(err)}`));

@@ -141,12 +141,25 @@ function splitOf(seed: string, ticker: string, date: string, from: number, to: n
 }
 
 // Product 1, so the cumulative factor stays within [1/12, 12] however many cycles run.
-const WATCHLIST_CYCLE: ReadonlyArray<readonly [number, number]> = [[1, 2], [1, 3], [2, 1], [1, 4], [3, 1], [4, 1]];
+const WATCHLIST_CYCLE: ReadonlyArray<readonly [number, number]> = [
+  [1, 2],
+  [1, 3],
+  [2, 1],
+  [1, 4],
+  [3, 1],
+  [4, 1],
+];
 // The five watchlist names take turns on one grid, so the merged schedule splits
 // every ~292 days and +-20 days of jitter can never open a 365-day gap.
 const WATCHLIST_SLOT_DAYS = 1461 / 5;
 const WATCHLIST_JITTER_DAYS = 20;
-const SYN_RATIOS: ReadonlyArray<readonly [number, number]> = [[1, 2], [1, 3], [1, 10], [10, 1], [20, 1]];
+const SYN_RATIOS: ReadonlyArray<readonly [number, number]> = [
+  [1, 2],
+  [1, 3],
+  [1, 10],
+  [10, 1],
+  [20, 1],
+];
 const isSynTicker = (ticker: string): boolean => /^SYN\d{4,}$/.test(ticker);
 const unit = (s: string): number => hash32(s) / 4_294_967_296;
 

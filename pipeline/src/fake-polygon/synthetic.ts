@@ -185,13 +185,7 @@ export function hasSessionData(date: string): boolean {
 }
 
 /** The bars of many tickers on one session (one calendar check, O(tickers)); `factorOf` as syntheticBar's `factor`. */
-export function syntheticDay(
-  tickers: readonly string[],
-  date: string,
-  seed: string,
-  stamp: BarStamp = "close",
-  factorOf: (ticker: string) => number = () => 1,
-): Bar[] {
+export function syntheticDay(tickers: readonly string[], date: string, seed: string, stamp: BarStamp = "close", factorOf: (ticker: string) => number = () => 1): Bar[] {
   if (!hasSessionData(date)) return [];
   return tickers.map((t) => barOnSession(t, date, seed, stamp, factorOf(t)));
 }
@@ -217,8 +211,7 @@ function barOnSession(ticker: string, date: string, seed: string, stamp: BarStam
   const l = price4(low * factor);
   const volumeInt = Math.max(100, Math.round(p.volumeBase * (0.5 + r())));
   // About a third of the rows carry a fractional volume, as real responses do.
-  const v =
-    r() < 0.35 ? round4((volumeInt + 0.0001 + r() * 0.9998) / factor) : Math.max(1, Math.round(volumeInt / factor));
+  const v = r() < 0.35 ? round4((volumeInt + 0.0001 + r() * 0.9998) / factor) : Math.max(1, Math.round(volumeInt / factor));
   const vw = round4((h + l + 2 * c) / 4);
   const n = Math.max(1, Math.round(volumeInt / p.tradeSize));
   const t = stamp === "close" ? nyWallTimeToEpochMs(date, 16) : nyWallTimeToEpochMs(date, 0);

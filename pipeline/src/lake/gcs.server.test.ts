@@ -86,13 +86,7 @@ describe("GCS lake against a misbehaving server", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const lake = () =>
-    new GcsLake(
-      createStorage({ apiEndpoint: endpoint, retryOptions: { maxRetries: 1, retryDelayMultiplier: 1, maxRetryDelay: 1 } }),
-      "bucket",
-      "lake",
-      endpoint,
-    );
+  const lake = () => new GcsLake(createStorage({ apiEndpoint: endpoint, retryOptions: { maxRetries: 1, retryDelayMultiplier: 1, maxRetryDelay: 1 } }), "bucket", "lake", endpoint);
 
   it.each([
     ["put", (l: GcsLake) => l.put(key, Buffer.from("{}"), meta), "write"],
@@ -110,7 +104,9 @@ describe("GCS lake against a misbehaving server", () => {
 
   it("put fails, rather than passing as a success, when the server acknowledges different bytes", async () => {
     mode = "wrong-checksum";
-    const err = await lake().put(key, Buffer.from("{}"), meta).catch((e: unknown) => e);
+    const err = await lake()
+      .put(key, Buffer.from("{}"), meta)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LakeError);
     expect((err as LakeError).message).toMatch(new RegExp(`^could not write lake object ${key} .*: FILE_NO_UPLOAD`));
   });

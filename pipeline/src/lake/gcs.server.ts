@@ -28,11 +28,7 @@ const EMULATOR_PROJECT_ID = "local-emulator";
  * a put is safe here: each attempt writes the same bytes and metadata to the
  * same name (last writer wins either way), so the upload is idempotent.
  */
-export function createStorage(opts: {
-  apiEndpoint?: string | undefined;
-  projectId?: string | undefined;
-  retryOptions?: StorageOptions["retryOptions"];
-}): Storage {
+export function createStorage(opts: { apiEndpoint?: string | undefined; projectId?: string | undefined; retryOptions?: StorageOptions["retryOptions"] }): Storage {
   const retryOptions = { idempotencyStrategy: IdempotencyStrategy.RetryAlways, ...opts.retryOptions };
   if (opts.apiEndpoint) {
     return new Storage({
@@ -142,9 +138,7 @@ export class GcsLake implements Lake {
   async list(prefix: string): Promise<string[]> {
     const root = this.prefix ? `${this.prefix}/` : "";
     try {
-      const [files] = await this.storage
-        .bucket(this.bucketName)
-        .getFiles({ prefix: `${root}${prefix}`, autoPaginate: true });
+      const [files] = await this.storage.bucket(this.bucketName).getFiles({ prefix: `${root}${prefix}`, autoPaginate: true });
       const keys = files
         .map((f) => f.name.slice(root.length))
         // Skip folder placeholders and any sidecar/temp files copied in from a local lake.

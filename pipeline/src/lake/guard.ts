@@ -24,12 +24,7 @@ function badSegment(segment: string): boolean {
 export function checkKey(key: string): void {
   const segments = key.split("/");
   const base = segments[segments.length - 1] ?? "";
-  if (
-    key.length === 0 ||
-    /[\\\0]/.test(key) ||
-    segments.some(badSegment) ||
-    isAuxiliaryName(base)
-  ) {
+  if (key.length === 0 || /[\\\0]/.test(key) || segments.some(badSegment) || isAuxiliaryName(base)) {
     throw new LakeError(`"${key}" is not a valid lake key (relative, "/"-separated, no "..", not *${META_SUFFIX} or *${TMP_MARKER}*)`, key);
   }
 }
@@ -56,10 +51,7 @@ function checkMeta(key: string, meta: ObjectMeta, forbidden: readonly string[]):
     }
     if (forbidden.some((f) => value.includes(f) || name.includes(f))) {
       // Never echo the value: it contains the secret.
-      throw new LakeError(
-        `refusing to store ${key}: metadata field "${name}" contains a forbidden value (a secret such as the API key)`,
-        key,
-      );
+      throw new LakeError(`refusing to store ${key}: metadata field "${name}" contains a forbidden value (a secret such as the API key)`, key);
     }
   }
   const size = Object.entries(meta).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);

@@ -59,8 +59,14 @@ const gcsBackend = (): Backend => {
       await storage().createBucket(bucket);
     },
     async teardown() {
-      await storage().bucket(bucket).deleteFiles({ force: true }).catch(() => undefined);
-      await storage().bucket(bucket).delete().catch(() => undefined);
+      await storage()
+        .bucket(bucket)
+        .deleteFiles({ force: true })
+        .catch(() => undefined);
+      await storage()
+        .bucket(bucket)
+        .delete()
+        .catch(() => undefined);
     },
     async fresh() {
       n += 1;
@@ -195,9 +201,7 @@ describe.each([localBackend(), gcsBackend()])("lake on $name", (backend) => {
   it("refuses to store metadata or a key containing a forbidden value, without echoing it", async () => {
     const lake = await backend.fresh();
     const key = groupedKey("polygon", "2025-01-03");
-    const err = await lake
-      .put(key, Buffer.from("{}"), meta({ url: `/v2/aggs?apiKey=${SECRET}` }))
-      .catch((e: unknown) => e);
+    const err = await lake.put(key, Buffer.from("{}"), meta({ url: `/v2/aggs?apiKey=${SECRET}` })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/forbidden value/);
     expect((err as Error).message).not.toContain(SECRET);
@@ -209,8 +213,7 @@ describe.each([localBackend(), gcsBackend()])("lake on $name", (backend) => {
 
   it("refuses metadata larger than GCS allows (8 KiB), on every backend alike", async () => {
     const lake = await backend.fresh();
-    await expect(lake.put(groupedKey("polygon", "2025-01-03"), Buffer.from("{}"), meta({ big: "x".repeat(8192) })))
-      .rejects.toThrow(/over the 8192-byte limit/);
+    await expect(lake.put(groupedKey("polygon", "2025-01-03"), Buffer.from("{}"), meta({ big: "x".repeat(8192) }))).rejects.toThrow(/over the 8192-byte limit/);
     expect(await lake.exists(groupedKey("polygon", "2025-01-03"))).toBe(false);
   });
 

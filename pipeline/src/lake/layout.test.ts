@@ -28,7 +28,12 @@ describe("lake layout", () => {
     const key = rangePageKey("polygon", "AAPL", "2024-01-01", "2024-12-31", 1);
     expect(key).toBe("raw/polygon/range/ticker=AAPL/from=2024-01-01_to=2024-12-31/page-0001.json");
     expect(parseKey(key)).toEqual({
-      kind: "range", feed: "polygon", ticker: "AAPL", from: "2024-01-01", to: "2024-12-31", page: 1,
+      kind: "range",
+      feed: "polygon",
+      ticker: "AAPL",
+      from: "2024-01-01",
+      to: "2024-12-31",
+      page: 1,
     });
     expect(rangePageKey("polygon", "AAPL", "2024-01-01", "2024-12-31", 9999)).toMatch(/page-9999\.json$/);
   });

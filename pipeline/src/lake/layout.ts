@@ -187,8 +187,7 @@ export function actionsBatchKey(feed: Feed, endpoint: ActionEndpoint, hash: stri
 }
 
 const GROUPED_RE = /^raw\/([a-z]+)\/grouped\/date=(\d{4}-\d{2}-\d{2})\/grouped\.json$/;
-const RANGE_RE =
-  /^raw\/([a-z]+)\/range\/ticker=([A-Za-z0-9._%-]+)\/from=(\d{4}-\d{2}-\d{2})_to=(\d{4}-\d{2}-\d{2})\/page-(\d{4})\.json$/;
+const RANGE_RE = /^raw\/([a-z]+)\/range\/ticker=([A-Za-z0-9._%-]+)\/from=(\d{4}-\d{2}-\d{2})_to=(\d{4}-\d{2}-\d{2})\/page-(\d{4})\.json$/;
 
 const ACTIONS_DAY_RE = /^raw\/([a-z]+)\/([a-z]+)\/date=(\d{4}-\d{2}-\d{2})\/page-(\d{4})\.json$/;
 const ACTIONS_BATCH_RE = /^raw\/([a-z]+)\/([a-z]+)\/tickers=([0-9a-f]{12})\/from=(\d{4}-\d{2}-\d{2})_to=(\d{4}-\d{2}-\d{2})\/page-(\d{4})\.json$/;

@@ -29,7 +29,10 @@ describe("the screener over a GCS lake (fake-gcs-server)", () => {
     await createStorage({ apiEndpoint: inject("gcsEndpoint") }).createBucket(bucket);
     local = await mkdtemp(path.join(tmpdir(), "screener-src-"));
     cacheDir = await mkdtemp(path.join(tmpdir(), "screener-cache-"));
-    await writeCuratedBars(local, fixtureBars().filter((b) => b.date >= recent[0]!));
+    await writeCuratedBars(
+      local,
+      fixtureBars().filter((b) => b.date >= recent[0]!),
+    );
     await writeCuratedSplits(local, fixtureSplits());
     const lake = openLake(uri, { gcsApiEndpoint: inject("gcsEndpoint") });
     for (const key of await listFiles(local)) await lake.put(key, await readFile(path.join(local, key)), {});

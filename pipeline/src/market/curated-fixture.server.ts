@@ -41,9 +41,7 @@ async function connect(): Promise<DuckDBConnection> {
 export async function writeCuratedBars(root: string, bars: Iterable<FixtureBar>, feed = "synthetic"): Promise<string[]> {
   const conn = await connect();
   try {
-    await conn.run(
-      `CREATE TABLE b (date VARCHAR, ${BARS_COLUMNS})`,
-    );
+    await conn.run(`CREATE TABLE b (date VARCHAR, ${BARS_COLUMNS})`);
     const app = await conn.createAppender("b");
     const dates = new Set<string>();
     for (const b of bars) {
@@ -64,9 +62,7 @@ export async function writeCuratedBars(root: string, bars: Iterable<FixtureBar>,
     for (const date of sorted) {
       const file = path.join(root, barsKey(date));
       await mkdir(path.dirname(file), { recursive: true });
-      await conn.run(
-        `COPY (SELECT * EXCLUDE (date) FROM b WHERE date = ${sqlString(date)} ORDER BY symbol) TO ${sqlString(file)} (FORMAT parquet)`,
-      );
+      await conn.run(`COPY (SELECT * EXCLUDE (date) FROM b WHERE date = ${sqlString(date)} ORDER BY symbol) TO ${sqlString(file)} (FORMAT parquet)`);
     }
     return sorted;
   } finally {
@@ -78,9 +74,7 @@ export async function writeCuratedBars(root: string, bars: Iterable<FixtureBar>,
 export async function writeCuratedSplits(root: string, splits: readonly FixtureSplit[], feed = "synthetic"): Promise<void> {
   const conn = await connect();
   try {
-    await conn.run(
-      `CREATE TABLE a (${ACTIONS_COLUMNS})`,
-    );
+    await conn.run(`CREATE TABLE a (${ACTIONS_COLUMNS})`);
     const app = await conn.createAppender("a");
     for (const s of splits) {
       app.appendVarchar("split");
@@ -98,9 +92,7 @@ export async function writeCuratedSplits(root: string, splits: readonly FixtureS
     for (const year of [...new Set(splits.map((s) => s.date.slice(0, 4)))].sort()) {
       const file = path.join(root, actionsKey(year));
       await mkdir(path.dirname(file), { recursive: true });
-      await conn.run(
-        `COPY (SELECT * FROM a WHERE year(date) = ${Number(year)} ORDER BY date, symbol, kind, id) TO ${sqlString(file)} (FORMAT parquet)`,
-      );
+      await conn.run(`COPY (SELECT * FROM a WHERE year(date) = ${Number(year)} ORDER BY date, symbol, kind, id) TO ${sqlString(file)} (FORMAT parquet)`);
     }
   } finally {
     conn.closeSync();

@@ -29,7 +29,10 @@ export class CuratedLayerError extends PipelineError {
 /** The session asked for has no curated partition (an API 404, not a fault). */
 export class SessionNotCuratedError extends PipelineError {
   readonly exitCode = 2;
-  constructor(readonly date: string, latest: string | undefined) {
+  constructor(
+    readonly date: string,
+    latest: string | undefined,
+  ) {
     super(
       latest === undefined
         ? `The curated layer holds no session yet, so there is nothing for ${date}: run stock-pipeline curate (or a daily run) first.`
@@ -39,10 +42,5 @@ export class SessionNotCuratedError extends PipelineError {
 }
 
 export function corruptPartitionError(key: string, from: string, to: string, reason: string, cause?: unknown): CuratedLayerError {
-  return new CuratedLayerError(
-    `The curated object ${key} cannot be read (${reason}); rebuild it from raw/ with \`${curateCommand(from, to)}\`.`,
-    key,
-    "corrupt",
-    { cause },
-  );
+  return new CuratedLayerError(`The curated object ${key} cannot be read (${reason}); rebuild it from raw/ with \`${curateCommand(from, to)}\`.`, key, "corrupt", { cause });
 }

@@ -53,7 +53,10 @@ describe("the bounds of the GCS partition cache (fake-gcs-server)", () => {
   beforeAll(async () => {
     await createStorage({ apiEndpoint: endpoint() }).createBucket(bucket);
     local = await tempDir("pcache-src-");
-    await writeCuratedBars(local, fixtureBars().filter((b) => b.date >= recent[0]!));
+    await writeCuratedBars(
+      local,
+      fixtureBars().filter((b) => b.date >= recent[0]!),
+    );
     await writeCuratedSplits(local, fixtureSplits());
     const lake = openLake(uri, { gcsApiEndpoint: endpoint() });
     for (const key of await listFiles(local)) await lake.put(key, await readFile(path.join(local, key)), {});

@@ -154,11 +154,7 @@ export class PartitionCache {
       } else if (label) {
         if (!files.has(key)) await rm(path.join(this.dir, file), { force: true });
         else {
-          const [version, body, labelStat] = await Promise.all([
-            readFile(path.join(this.dir, file), "utf8"),
-            stat(path.join(this.dir, key)),
-            stat(path.join(this.dir, file)),
-          ]);
+          const [version, body, labelStat] = await Promise.all([readFile(path.join(this.dir, file), "utf8"), stat(path.join(this.dir, key)), stat(path.join(this.dir, file))]);
           if (!this.copies.has(key)) this.copies.set(key, { version, bytes: body.size, usedAt: labelStat.mtimeMs });
         }
       } else if (!files.has(`${file}${LABEL}`) && (await old(file))) {

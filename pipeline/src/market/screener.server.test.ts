@@ -2,9 +2,7 @@ import { cp, mkdtemp, rm, truncate, writeFile, readFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ABSENT, D, FORWARD, HALTED, RETURNING, REVERSE, SESSIONS, UNIVERSE, expectedFor, fixtureBars, fixtureSplits,
-} from "../test-support/market-fixture.js";
+import { ABSENT, D, FORWARD, HALTED, RETURNING, REVERSE, SESSIONS, UNIVERSE, expectedFor, fixtureBars, fixtureSplits } from "../test-support/market-fixture.js";
 import { writeCuratedBars, writeCuratedSplits, type FixtureBar, type FixtureSplit } from "./curated-fixture.server.js";
 import { CuratedLayerError, SessionNotCuratedError } from "./errors.js";
 import { DEFAULT_FILTERS, Screener } from "./screener.server.js";
@@ -38,7 +36,12 @@ async function checkAgainstIndependent(day: string, filters: ScreenFilters) {
   const wantNonZero = [...want.changes].filter(([, c]) => c !== 0);
   expect([...changes.keys()].sort()).toEqual(wantNonZero.map(([s]) => s).sort());
   for (const [s, c] of wantNonZero) expect(changes.get(s), s).toBeCloseTo(c, 9);
-  expect(got.gainers.map((m) => m.symbol)).toEqual(wantNonZero.filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]).map(([s]) => s));
+  expect(got.gainers.map((m) => m.symbol)).toEqual(
+    wantNonZero
+      .filter(([, c]) => c > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([s]) => s),
+  );
   expect(got.mostActive.map((a) => a.symbol)).toEqual([...want.dollarVolume].sort((a, b) => b[1] - a[1]).map(([s]) => s));
   expect(new Set(got.newHighs.map((x) => x.symbol))).toEqual(want.newHighs);
   expect(new Set(got.newLows.map((x) => x.symbol))).toEqual(want.newLows);
@@ -146,10 +149,18 @@ describe("a damaged curated layer", () => {
       const same = new Screener(curatedSourceFor(dir));
       const top = (await same.movers(D, 3)).gainers[0]!.symbol;
       await rm(path.join(dir, barsKey(D)));
-      await writeCuratedBars(dir, bars.filter((b) => b.date === D && b.symbol !== top));
+      await writeCuratedBars(
+        dir,
+        bars.filter((b) => b.date === D && b.symbol !== top),
+      );
       const after = await same.movers(D, 3);
       expect(after.gainers.map((m) => m.symbol)).not.toContain(top);
-      const want = expectedFor(D, bars.filter((b) => !(b.date === D && b.symbol === top)), splits, DEFAULT_FILTERS);
+      const want = expectedFor(
+        D,
+        bars.filter((b) => !(b.date === D && b.symbol === top)),
+        splits,
+        DEFAULT_FILTERS,
+      );
       expect(after.gainers[0]!.symbol).toBe([...want.changes].sort((a, b) => b[1] - a[1])[0]![0]);
     } finally {
       await rm(dir, { recursive: true, force: true });

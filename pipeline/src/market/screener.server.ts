@@ -189,7 +189,11 @@ const RESULTS_KEPT = 16;
 async function findCulprit(files: CuratedFile[], cause: unknown): Promise<CuratedLayerError | undefined> {
   const message = cause instanceof Error ? cause.message : String(cause);
   const culprit = files.find((f) => message.includes(f.path));
-  const reason = (m: string) => `DuckDB: ${m.split("\n")[0]!.replace(/'[^']*'/g, "the file").slice(0, 200)}`;
+  const reason = (m: string) =>
+    `DuckDB: ${m
+      .split("\n")[0]!
+      .replace(/'[^']*'/g, "the file")
+      .slice(0, 200)}`;
   if (culprit) return corruptPartitionError(culprit.key, ...rangeOfKey(culprit.key), reason(message), cause);
   for (const f of files) {
     const isBars = f.key.startsWith("curated/daily_bars/");

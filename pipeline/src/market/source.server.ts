@@ -116,12 +116,22 @@ class LocalDirSource implements CuratedSource {
   }
   private async listDates(prefix: string, pattern: RegExp): Promise<string[]> {
     const entries = await readdir(path.join(this.root, prefix)).catch(() => [] as string[]);
-    return entries.map((e) => pattern.exec(e)?.[1]).filter((d): d is string => d !== undefined).sort();
+    return entries
+      .map((e) => pattern.exec(e)?.[1])
+      .filter((d): d is string => d !== undefined)
+      .sort();
   }
   async sessions(): Promise<string[]> {
     const dates = await this.listDates(BARS_PREFIX, /^date=(\d{4}-\d{2}-\d{2})$/);
     // A folder whose part file is not there yet (a first curate mid-write) is no session.
-    const present = await Promise.all(dates.map((d) => stat(path.join(this.root, barsKey(d))).then(() => true, () => false)));
+    const present = await Promise.all(
+      dates.map((d) =>
+        stat(path.join(this.root, barsKey(d))).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     return dates.filter((_, i) => present[i]);
   }
   async barFiles(dates: readonly string[]): Promise<CuratedFile[]> {
@@ -131,7 +141,14 @@ class LocalDirSource implements CuratedSource {
     const years = await this.listDates(ACTIONS_PREFIX, /^year=(\d{4})$/);
     const files = years.map((y) => ({ key: actionsKey(y), path: path.join(this.root, actionsKey(y)) }));
     // A year folder without its part file (a curate in progress) has nothing to read yet.
-    const present = await Promise.all(files.map((f) => stat(f.path).then(() => f, () => undefined)));
+    const present = await Promise.all(
+      files.map((f) =>
+        stat(f.path).then(
+          () => f,
+          () => undefined,
+        ),
+      ),
+    );
     return this.checked(present.filter((f): f is CuratedFile => f !== undefined).map((f) => f.key));
   }
   private async checked(keys: string[]): Promise<CuratedFile[]> {
@@ -168,7 +185,10 @@ class CachedLakeSource implements CuratedSource {
   }
   async sessions(): Promise<string[]> {
     const keys = [...(await this.versions()).keys()];
-    return keys.map(sessionOfBarsKey).filter((d): d is string => d !== null).sort();
+    return keys
+      .map(sessionOfBarsKey)
+      .filter((d): d is string => d !== null)
+      .sort();
   }
   async barFiles(dates: readonly string[]): Promise<CuratedFile[]> {
     return this.fetch(dates.map(barsKey));
@@ -197,7 +217,10 @@ class CachedLakeSource implements CuratedSource {
       let have = await readFile(`${local}.version`, "utf8").catch(() => undefined);
       if (have === want && !this.cache.has(key)) {
         // Labelled by another process: counted here, or fetched again if its body is gone.
-        const size = await stat(local).then((st) => st.size, () => undefined);
+        const size = await stat(local).then(
+          (st) => st.size,
+          () => undefined,
+        );
         if (size === undefined) have = undefined;
         else this.cache.record(key, want, size);
       }

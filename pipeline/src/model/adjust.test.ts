@@ -121,7 +121,13 @@ describe("adjusted views", () => {
     });
     const actions: CorporateAction[] = [];
     for (let i = 30; i < dates.length; i += 63) actions.push(dividend(dates[i]!, Math.round(bars[i - 1]!.close * 0.005 * 100) / 100));
-    for (const [i, from, to] of [[400, 1, 2], [1200, 20, 1], [2000, 1, 10], [2300, 2, 3]] as const) actions.push(split(dates[i]!, from, to));
+    for (const [i, from, to] of [
+      [400, 1, 2],
+      [1200, 20, 1],
+      [2000, 1, 10],
+      [2300, 2, 3],
+    ] as const)
+      actions.push(split(dates[i]!, from, to));
     const asOf = dates[dates.length - 1]!;
     actions.push(split("2025-02-03", 1, 5)); // announced: after asOf
     const closes = new Map(bars.map((b) => [b.date, b.close]));

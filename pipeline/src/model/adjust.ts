@@ -71,7 +71,12 @@ export interface AdjustOptions {
  * (cost linear in bars + actions, after sorting the actions). `bars` must be
  * one symbol's, in ascending date order, one per date.
  */
-export function planAdjustment(bars: readonly Pick<OhlcvBar, "date" | "close">[], actions: readonly CorporateAction[], adjustment: Adjustment, opts: AdjustOptions = {}): AdjustmentPlan {
+export function planAdjustment(
+  bars: readonly Pick<OhlcvBar, "date" | "close">[],
+  actions: readonly CorporateAction[],
+  adjustment: Adjustment,
+  opts: AdjustOptions = {},
+): AdjustmentPlan {
   for (let i = 1; i < bars.length; i++) {
     if (!(bars[i - 1]!.date < bars[i]!.date)) throw new RangeError(`bars must be in ascending date order, one per date: ${bars[i - 1]!.date} then ${bars[i]!.date}`);
   }
@@ -142,7 +147,12 @@ function dividendEvent(d: DividendAction, closeOn: ReadonlyMap<string, number>):
 }
 
 /** The bars on the chosen basis (copies; vwap too when present), with the plan that made them. */
-export function adjustBars<T extends OhlcvBar>(bars: readonly T[], actions: readonly CorporateAction[], adjustment: Adjustment, opts: AdjustOptions = {}): { bars: T[]; plan: AdjustmentPlan } {
+export function adjustBars<T extends OhlcvBar>(
+  bars: readonly T[],
+  actions: readonly CorporateAction[],
+  adjustment: Adjustment,
+  opts: AdjustOptions = {},
+): { bars: T[]; plan: AdjustmentPlan } {
   const plan = planAdjustment(bars, actions, adjustment, opts);
   if (adjustment === "raw") return { bars: bars.map((b) => ({ ...b })), plan };
   const out = bars.map((b, i) => {

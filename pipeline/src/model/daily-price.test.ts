@@ -52,7 +52,10 @@ describe("priceProblems", () => {
 
   it("prices above 1e13, volumes above 1e15 and transactions beyond the safe integers are refused as absurd", () => {
     expect(priceProblems({ ...VALID, high: 1e308 })).toEqual([{ field: "high", message: "high must be at most 10,000,000,000,000" }]);
-    expect(priceProblems({ ...VALID, volume: 1e20, vwap: 1e14 }).map((p) => p.message)).toEqual(["volume must be at most 1,000,000,000,000,000", "vwap must be at most 10,000,000,000,000"]);
+    expect(priceProblems({ ...VALID, volume: 1e20, vwap: 1e14 }).map((p) => p.message)).toEqual([
+      "volume must be at most 1,000,000,000,000,000",
+      "vwap must be at most 10,000,000,000,000",
+    ]);
     expect(priceProblems({ ...VALID, transactions: 2 ** 60 }).map((p) => p.field)).toEqual(["transactions"]);
     expect(priceProblems({ open: 1e13, high: 1e13, low: 1e13, close: 1e13, volume: 1e15 })).toEqual([]);
   });
@@ -134,12 +137,9 @@ describe("stored dates", () => {
     expect(toStoredDate("2024-02-29").toISOString()).toBe("2024-02-29T00:00:00.000Z");
   });
 
-  it.each(["2024-01-02", "2024-02-29", "2024-03-10", "2024-03-11", "2024-11-03", "2024-12-31", "2000-01-01", "2035-06-15"])(
-    "%s survives the round trip",
-    (d) => {
-      expect(fromStoredDate(toStoredDate(d))).toBe(d);
-    },
-  );
+  it.each(["2024-01-02", "2024-02-29", "2024-03-10", "2024-03-11", "2024-11-03", "2024-12-31", "2000-01-01", "2035-06-15"])("%s survives the round trip", (d) => {
+    expect(fromStoredDate(toStoredDate(d))).toBe(d);
+  });
 
   it("fromStoredDate reads the UTC calendar date, whatever the time of day", () => {
     expect(fromStoredDate(new Date(Date.UTC(2024, 2, 10, 23, 59, 59, 999)))).toBe("2024-03-10");

@@ -277,7 +277,11 @@ describe("PolygonClient: transient failures are retried", () => {
   });
 
   it("a 200 whose status is not OK, or whose results are not an array, is retried as bad-body", async () => {
-    const bodies = [{ status: "ERROR", error: "oops" }, { status: "OK", results: { AAPL: {} } }, { status: "OK", results: [], resultsCount: 0 }];
+    const bodies = [
+      { status: "ERROR", error: "oops" },
+      { status: "OK", results: { AAPL: {} } },
+      { status: "OK", results: [], resultsCount: 0 },
+    ];
     const server = await tinyServer((_req, res) => sendJson(res, 200, bodies.shift()));
     try {
       const c = client({ baseUrl: server.url });
@@ -518,7 +522,7 @@ describe("PolygonClient: corporate actions", () => {
     ["429 rate limit", [429, { status: "ERROR", error: "You've exceeded the maximum requests per minute" }]],
     ["504 HTML gateway page", [504, "<html><body><h1>504 Gateway Time-out</h1></body></html>", "text/html"]],
     ["503 JSON error", [503, { status: "ERROR", error: "Service Unavailable" }]],
-    ["invalid JSON body", [200, "{\"status\":\"OK\",\"resu", "application/json"]],
+    ["invalid JSON body", [200, '{"status":"OK","resu', "application/json"]],
     ["a body that is not an envelope", [200, [split]]],
   ] as Array<[string, [number, unknown] | [number, string, string]]>)("%s on the actions endpoints is retried, then the good answer returned", async (_name, fault) => {
     const server = await scripted([fault, fault, [200, ok([split])]]);
@@ -550,7 +554,10 @@ describe("PolygonClient: corporate actions", () => {
     [401, "auth", { status: "ERROR", error: "Unknown API Key" }, /POLYGON_API_KEY/],
     [403, "entitlement", { status: "NOT_AUTHORIZED", message: "You are not entitled to this data." }, /not entitled/],
   ] as const)("%i on the splits endpoint stops at once (kind %s, one request)", async (status, kind, body, said) => {
-    const server = await scripted([[status, body], [200, ok([split])]]);
+    const server = await scripted([
+      [status, body],
+      [200, ok([split])],
+    ]);
     try {
       const e = await apiErrorOf(client({ baseUrl: server.url }).splits({ "execution_date.gte": "2025-01-03" }));
       expect(e.details).toMatchObject({ kind, status, attempts: 1, path: "/stocks/v1/splits" });

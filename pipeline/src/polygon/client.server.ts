@@ -38,9 +38,7 @@ function queryString(query: ActionQuery): string {
   return new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
 }
 
-type Attempt =
-  | { ok: true; response: RawResponse }
-  | { ok: false; retry: boolean; kind: string; status?: number; detail: string; retryAfterMs?: number };
+type Attempt = { ok: true; response: RawResponse } | { ok: false; retry: boolean; kind: string; status?: number; detail: string; retryAfterMs?: number };
 
 /**
  * Polygon/Massive REST client: header auth (the key never enters a URL),
@@ -149,7 +147,13 @@ export class PolygonClient {
     // A redirect never fixes itself on retry; it means a wrong base URL (http:// for https://, an old host).
     if (res.status >= 300 && res.status < 400) {
       const to = (res.headers.get("location") ?? "").slice(0, 200);
-      return { ok: false, retry: false, kind: "bad-request", status: res.status, detail: `HTTP ${res.status} redirect${to ? ` to ${to}` : ""}, not followed; check POLYGON_BASE_URL` };
+      return {
+        ok: false,
+        retry: false,
+        kind: "bad-request",
+        status: res.status,
+        detail: `HTTP ${res.status} redirect${to ? ` to ${to}` : ""}, not followed; check POLYGON_BASE_URL`,
+      };
     }
     if (res.status === 429) return { ok: false, retry: true, kind: "rate-limit", status: 429, detail: "HTTP 429 rate limit", retryAfterMs };
     if (res.status >= 500) return { ok: false, retry: true, kind: "server", status: res.status, detail: `HTTP ${res.status} from the server`, retryAfterMs };
@@ -216,7 +220,11 @@ function classifyClientError(status: number, message: string): { kind: string; s
   }
   if (status === 403) {
     if (/today'?s data/i.test(message)) {
-      return { kind: "not-yet-available", status, detail: `today's session is not available yet on this plan (HTTP 403${said}); run it after the end of day or for an earlier date` };
+      return {
+        kind: "not-yet-available",
+        status,
+        detail: `today's session is not available yet on this plan (HTTP 403${said}); run it after the end of day or for an earlier date`,
+      };
     }
     if (/timeframe/i.test(message)) {
       return { kind: "entitlement", status, detail: `the date is outside the history your plan covers (HTTP 403${said})` };

@@ -70,7 +70,10 @@ describe("FerretDB, the embedded MongoDB", () => {
     const first = await ensureEmbeddedMongo({ dataDir });
     try {
       const write = new MongoClient(first.uri);
-      await write.db("crash_test").collection("c").insertMany([{ n: 1 }, { n: 2 }]);
+      await write
+        .db("crash_test")
+        .collection("c")
+        .insertMany([{ n: 1 }, { n: 2 }]);
       await write.close();
       const { pid: ferretPid } = JSON.parse(await readFile(join(dataDir, "server.json"), "utf8")) as { pid: number };
       process.kill(postgresPid(dataDir)!, "SIGKILL");
@@ -128,10 +131,7 @@ describe("FerretDB, the embedded MongoDB", () => {
     const dataDir = await tempDir();
     const lines: string[] = [];
     // Two callers at once: the start lock lets only one of them start a server.
-    const [a, b] = await Promise.all([
-      ensureEmbeddedMongo({ dataDir, log: (line) => lines.push(line) }),
-      ensureEmbeddedMongo({ dataDir, log: (line) => lines.push(line) }),
-    ]);
+    const [a, b] = await Promise.all([ensureEmbeddedMongo({ dataDir, log: (line) => lines.push(line) }), ensureEmbeddedMongo({ dataDir, log: (line) => lines.push(line) })]);
     try {
       expect([a.startedHere, b.startedHere].sort()).toEqual([false, true]);
       expect(a.uri).toBe(b.uri);

@@ -19,18 +19,7 @@ import { MongoClient } from "mongodb";
 import { ConfigError, DatabaseError } from "../errors.js";
 import { isPostgresRunning, postgresPid, startPostgres, stopPostgres } from "./postgres.server.js";
 import { migrateSqliteData, sqliteFiles } from "./sqlite-migration.server.js";
-import {
-  captureTail,
-  isExecutable,
-  isPidAlive,
-  killOnExit,
-  stopChild,
-  stopPid,
-  tailLines,
-  takeLockFile,
-  toolPath,
-  waitUntil,
-} from "./process.server.js";
+import { captureTail, isExecutable, isPidAlive, killOnExit, stopChild, stopPid, tailLines, takeLockFile, toolPath, waitUntil } from "./process.server.js";
 
 export interface FerretDbServer {
   uri: string;
@@ -173,13 +162,21 @@ async function startDetached(bin: string, dataDir: string, pgUrl: string): Promi
   let failure: Error | undefined;
   child.on("error", (error) => (failure ??= new DatabaseError(`${NAME} could not be started from ${bin}: ${error.message}`)));
   child.on("exit", (code, signal) => {
-    const log = readFileSync(logPath, "utf8").split(/^--- .*$/m).pop() ?? "";
+    const log =
+      readFileSync(logPath, "utf8")
+        .split(/^--- .*$/m)
+        .pop() ?? "";
     failure ??= new DatabaseError(`${NAME} exited (${signal ?? `code ${code}`}) before it was ready; ${logPath} ends with${tailLines(log)}`);
   });
   const failed = () => failure;
   let info: ServerInfo | undefined;
   try {
-    await waitUntil(async () => (info = await recordedServer(dataDir))?.pid === child.pid, { timeoutMs: START_TIMEOUT_MS, what: `${NAME} to write ${stateFile}`, failed, intervalMs: 25 });
+    await waitUntil(async () => (info = await recordedServer(dataDir))?.pid === child.pid, {
+      timeoutMs: START_TIMEOUT_MS,
+      what: `${NAME} to write ${stateFile}`,
+      failed,
+      intervalMs: 25,
+    });
     const uri = info!.uri;
     await waitUntil(() => pingMongo(uri), { timeoutMs: START_TIMEOUT_MS, what: `${NAME} to answer ping at ${uri}`, failed });
     return info!;

@@ -64,8 +64,11 @@ const asRoot = () => process.getuid?.() === 0;
 /** The user PostgreSQL runs as: `postgres` when we are root. */
 function pgUser(): { uid: number; gid: number } | undefined {
   if (!asRoot()) return undefined;
-  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
-  if (!line) throw new ConfigError(`${NAME} cannot run as root and there is no 'postgres' user: install Debian's postgresql package (scripts/setup.sh does), or run as another user`);
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("postgres:"));
+  if (!line)
+    throw new ConfigError(`${NAME} cannot run as root and there is no 'postgres' user: install Debian's postgresql package (scripts/setup.sh does), or run as another user`);
   const [, , uid, gid] = line.split(":");
   return { uid: Number(uid), gid: Number(gid) };
 }

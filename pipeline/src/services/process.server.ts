@@ -125,10 +125,7 @@ export async function freePort(): Promise<number> {
  * Polls `check` until it returns true. Rejects with `failed()`'s error as soon
  * as it returns one (e.g. the process exited), or a timeout sentence.
  */
-export async function waitUntil(
-  check: () => Promise<boolean>,
-  opts: { timeoutMs: number; what: string; failed?: () => Error | undefined; intervalMs?: number },
-): Promise<void> {
+export async function waitUntil(check: () => Promise<boolean>, opts: { timeoutMs: number; what: string; failed?: () => Error | undefined; intervalMs?: number }): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     const failure = opts.failed?.();

@@ -82,7 +82,10 @@ export function expectedFor(day: string, bars: readonly FixtureBar[], splits: re
   const earlier = sessions.slice(0, index).reverse();
   const yearAgo = new Date(Date.parse(`${day}T00:00:00Z`) - 364 * 86_400_000).toISOString().slice(0, 10);
   const e: Expected = { changes: new Map(), dollarVolume: new Map(), newHighs: new Set(), newLows: new Set(), above50: null, above200: null, traded: 0 };
-  let n50 = 0, a50 = 0, n200 = 0, a200 = 0;
+  let n50 = 0,
+    a50 = 0,
+    n200 = 0,
+    a200 = 0;
   for (const [symbol, bar] of byDate.get(day) ?? []) {
     if (bar.close < filters.minPrice || bar.close * bar.volume < filters.minDollarVolume || (!filters.includeOtc && bar.otc)) continue;
     e.traded++;

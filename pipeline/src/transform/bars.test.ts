@@ -164,7 +164,12 @@ describe("parseAggregates: rejected rows", () => {
     ["a missing time stamp", without("t"), ["t (time stamp) is missing or not whole milliseconds"]],
     ["a fractional time stamp", row({ t: STAMPS["2024-03-11"].grouped + 0.5 }), ["t (time stamp) is missing or not whole milliseconds"]],
     ["a time stamp as a string", row({ t: String(STAMPS["2024-03-11"].grouped) }), ["t (time stamp) is missing or not whole milliseconds"]],
-    ["a bar stamped for another date", row({ t: STAMPS["2024-03-08"].grouped }), ["stamped for 2024-03-08, but the object is for 2024-03-11"], { tickers: "*", expectedDate: "2024-03-11" }],
+    [
+      "a bar stamped for another date",
+      row({ t: STAMPS["2024-03-08"].grouped }),
+      ["stamped for 2024-03-08, but the object is for 2024-03-11"],
+      { tickers: "*", expectedDate: "2024-03-11" },
+    ],
     ["a bar on a Saturday", row({ t: SATURDAY_RANGE }), ["2024-03-09 is not an NYSE trading day"]],
     ["a bar on a holiday", row({ t: JULY_4_RANGE }), ["2024-07-04 is not an NYSE trading day"]],
     ["a bad symbol", row({ T: "BAD SYM" }), ['ticker "BAD SYM" is not a valid symbol']],

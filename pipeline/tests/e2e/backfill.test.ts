@@ -51,9 +51,7 @@ describe("backfill --from --to", () => {
       expect(dates).toEqual(sessions);
     }
     const pages = (await listFiles(w.lakeDir)).filter((f) => !f.endsWith(".meta.json") && f.startsWith("raw/polygon/range/"));
-    expect(pages).toEqual(
-      TICKERS.flatMap((t) => [1, 2, 3].map((p) => `raw/polygon/range/ticker=${t}/from=${FROM}_to=${TO}/page-000${p}.json`)),
-    );
+    expect(pages).toEqual(TICKERS.flatMap((t) => [1, 2, 3].map((p) => `raw/polygon/range/ticker=${t}/from=${FROM}_to=${TO}/page-000${p}.json`)));
   });
 
   it("run again, fetches no page (they are all in the lake) and changes nothing", async () => {
@@ -75,7 +73,6 @@ describe("backfill --from --to", () => {
     expect((await listFiles(w.lakeDir)).includes(last)).toBe(true);
     expect(await prices().countDocuments()).toBe(sessions.length * TICKERS.length);
   });
-
 });
 
 describe("status --json after a back-fill", () => {
@@ -118,4 +115,5 @@ describe("reprocess after a back-fill", () => {
     expect(stored.map((d) => d.close)).toEqual(original.results.map((b) => b.c));
     await rm(path.join(w.lakeDir, ...leftover.split("/")));
     await rm(path.join(w.lakeDir, ...`${leftover}.meta.json`.split("/")), { force: true });
-  });});
+  });
+});

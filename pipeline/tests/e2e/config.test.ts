@@ -106,7 +106,11 @@ describe("--json", () => {
   it("prints one JSON document with outcome and exitCode on stdout after a failure of the configuration, the arguments or the API", async () => {
     const config = await w.cli(["run", "--date", "2025-01-03", "--json"], { POLYGON_MAX_REQUESTS_PER_MINUTE: "abc" });
     expect(config.code).toBe(2);
-    expect(single(config.stdout)).toMatchObject({ outcome: "failed", exitCode: 2, error: { kind: "ConfigError", message: expect.stringContaining("POLYGON_MAX_REQUESTS_PER_MINUTE") } });
+    expect(single(config.stdout)).toMatchObject({
+      outcome: "failed",
+      exitCode: 2,
+      error: { kind: "ConfigError", message: expect.stringContaining("POLYGON_MAX_REQUESTS_PER_MINUTE") },
+    });
     const usage = await w.cli(["run", "--date", "2025-02-30", "--json"]);
     expect(usage.code).toBe(2);
     expect(single(usage.stdout)).toMatchObject({ command: "run", outcome: "failed", exitCode: 2, error: { kind: "UsageError", message: expect.stringContaining("--date") } });

@@ -63,7 +63,9 @@ async function expectDayStored(date: string): Promise<number> {
     const { limit: _, ...filter } = dayQueries(date)[endpoint];
     const expected = await fakeAnswer(endpoint, filter);
     const kind = endpoint === "splits" ? "split" : "dividend";
-    const stored = await actions().find({ kind, apiId: { $in: expected.map((a) => a.id) } }).toArray();
+    const stored = await actions()
+      .find({ kind, apiId: { $in: expected.map((a) => a.id) } })
+      .toArray();
     expect(stored.map((d) => d.apiId).sort(), `${endpoint} of ${date}`).toEqual(expected.map((a) => a.id).sort());
     expect((await lakeFiles()).filter((f) => f.startsWith(`raw/polygon/${endpoint}/date=${date}/`)).length).toBeGreaterThan(0);
     n += expected.length;
@@ -114,7 +116,11 @@ describe("a daily run fetches the session's corporate actions for the whole mark
     const n = await expectDayStored("2025-03-03");
     // The fake's answers hold the explicit actions of non-watchlist tickers.
     expect(await actions().countDocuments({ symbol: { $in: ["SYN0003", "SYN0010", "SYN0020"] } })).toBe(3);
-    expect(await actions().findOne({ symbol: "SYN0010", kind: "dividend" })).toMatchObject({ date: day("2025-03-03"), cashAmount: 0.5, lakeObject: "raw/polygon/dividends/date=2025-03-03/page-0001.json" });
+    expect(await actions().findOne({ symbol: "SYN0010", kind: "dividend" })).toMatchObject({
+      date: day("2025-03-03"),
+      cashAmount: 0.5,
+      lakeObject: "raw/polygon/dividends/date=2025-03-03/page-0001.json",
+    });
     const summary = r.json();
     expect(summary).toMatchObject({ outcome: "success", apiRequests: 3, counts: { inserted: WATCHLIST.length, rejected: 0 }, details: { actions: { inserted: n, rejected: 0 } } });
     expect(summary.details.actions.splits + summary.details.actions.dividends).toBe(n);
@@ -230,7 +236,12 @@ describe("the actions endpoints' faults behave like the bars endpoints' and lose
     const q = await w.db.collection("quarantine").find({ lakeObject: key }).sort({ rowIndex: 1 }).toArray();
     expect(q).toHaveLength(expected.length);
     for (const row of q) expect(row.reasons).toEqual(["execution_date is missing", "split_to is missing"]);
-    expect(r.json()).toMatchObject({ outcome: "rejected-records", exitCode: 4, counts: { inserted: WATCHLIST.length, rejected: expected.length }, details: { actions: { rejected: expected.length } } });
+    expect(r.json()).toMatchObject({
+      outcome: "rejected-records",
+      exitCode: 4,
+      counts: { inserted: WATCHLIST.length, rejected: expected.length },
+      details: { actions: { rejected: expected.length } },
+    });
     expect(await prices().countDocuments({ date: day(date) })).toBe(WATCHLIST.length);
 
     const again = await w.cli(["run", "--date", date, "--json"]);
@@ -295,10 +306,14 @@ describe("backfill fetches its tickers' actions in ticker.any_of batches", () =>
     for (const b of batches) {
       for (const endpoint of ["splits", "dividends"] as const) {
         const filter: Record<string, string> =
-          endpoint === "splits" ? { "ticker.any_of": b.join(","), "execution_date.gte": FROM } : { "ticker.any_of": b.join(","), "ex_dividend_date.gte": FROM, "ex_dividend_date.lte": TO };
+          endpoint === "splits"
+            ? { "ticker.any_of": b.join(","), "execution_date.gte": FROM }
+            : { "ticker.any_of": b.join(","), "ex_dividend_date.gte": FROM, "ex_dividend_date.lte": TO };
         const expected = await fakeAnswer(endpoint, filter);
         const kind = endpoint === "splits" ? "split" : "dividend";
-        const stored = await actions().find({ kind, apiId: { $in: expected.map((a) => a.id) } }).toArray();
+        const stored = await actions()
+          .find({ kind, apiId: { $in: expected.map((a) => a.id) } })
+          .toArray();
         expect(stored.map((d) => d.apiId).sort()).toEqual(expected.map((a) => a.id).sort());
         splitsAfterTo.push(...expected.filter((a) => a.execution_date && a.execution_date > TO).map((a) => a.ticker));
         const prefix = `raw/polygon/${endpoint}/tickers=${hashOf(b)}/from=${FROM}_to=${TO}/`;

@@ -13,8 +13,7 @@ const w = await useE2eWorld({ name: "curated", fake: { rangePageSize: 2 }, ticke
 const lake2 = () => ({ LAKE_URI: path.join(w.scratch, "lake2") });
 
 const partition = (lakeDir: string, date: string) => path.join(lakeDir, curatedBarsKey(date));
-const rowsOf = (lakeDir: string, date: string) =>
-  duck(`SELECT * FROM read_parquet(${sqlPath(partition(lakeDir, date))}, hive_partitioning = false) ORDER BY symbol`);
+const rowsOf = (lakeDir: string, date: string) => duck(`SELECT * FROM read_parquet(${sqlPath(partition(lakeDir, date))}, hive_partitioning = false) ORDER BY symbol`);
 const daily = new Map<string, Record<string, unknown>[]>();
 
 describe("the curated layer written by the commands", () => {

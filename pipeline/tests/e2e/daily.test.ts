@@ -19,7 +19,10 @@ describe("run --date for a trading day", () => {
     expect(w.fake.stats().byRoute).toEqual({ grouped: 1, splits: 1, dividends: 1 });
     const summary = r.json();
     expect(summary).toMatchObject({ outcome: "success", exitCode: 0, apiRequests: 3, counts: { inserted: 5, updated: 0, rejected: 0 } });
-    const docs = await prices().find({ date: day("2025-01-03") }).sort({ symbol: 1 }).toArray();
+    const docs = await prices()
+      .find({ date: day("2025-01-03") })
+      .sort({ symbol: 1 })
+      .toArray();
     expect(docs.map((d) => d.symbol)).toEqual(["AAPL", "GOOGL", "MSFT", "NVDA", "TSLA"]);
   });
 
@@ -41,18 +44,32 @@ describe("run --date for a trading day", () => {
     const grouped = await readLakeJson(w.lakeDir, "raw/polygon/grouped/date=2025-01-06/grouped.json");
     const expected = (grouped.results as { T: string }[]).map((b) => b.T).sort();
     expect(expected.length).toBeGreaterThan(UNIVERSE * 0.95);
-    const symbols = (await prices().find({ date: day("2025-01-06") }, { projection: { symbol: 1 } }).toArray()).map((d) => d.symbol as string).sort();
+    const symbols = (
+      await prices()
+        .find({ date: day("2025-01-06") }, { projection: { symbol: 1 } })
+        .toArray()
+    )
+      .map((d) => d.symbol as string)
+      .sort();
     expect(symbols).toEqual(expected);
     expect(first.json().counts).toMatchObject({ inserted: expected.length, rejected: 0 });
 
     w.fake.resetStats();
-    const updatedAt = await prices().find({ date: day("2025-01-06") }, { projection: { symbol: 1, updatedAt: 1 } }).sort({ symbol: 1 }).toArray();
+    const updatedAt = await prices()
+      .find({ date: day("2025-01-06") }, { projection: { symbol: 1, updatedAt: 1 } })
+      .sort({ symbol: 1 })
+      .toArray();
     const second = await w.cli(["run", "--date", "2025-01-06", "--json"], { TICKERS: "*" });
     expect(second.code, describeRun(second)).toBe(0);
     expect(w.fake.stats().total).toBe(3);
     expect(second.json().counts).toMatchObject({ inserted: 0, updated: 0, unchanged: expected.length });
     expect(await prices().countDocuments({ date: day("2025-01-06") })).toBe(expected.length);
-    expect(await prices().find({ date: day("2025-01-06") }, { projection: { symbol: 1, updatedAt: 1 } }).sort({ symbol: 1 }).toArray()).toEqual(updatedAt);
+    expect(
+      await prices()
+        .find({ date: day("2025-01-06") }, { projection: { symbol: 1, updatedAt: 1 } })
+        .sort({ symbol: 1 })
+        .toArray(),
+    ).toEqual(updatedAt);
   });
 });
 

@@ -13,8 +13,14 @@ beforeAll(async () => {
   await storage.createBucket(bucket);
 });
 afterAll(async () => {
-  await storage.bucket(bucket).deleteFiles({ force: true }).catch(() => undefined);
-  await storage.bucket(bucket).delete().catch(() => undefined);
+  await storage
+    .bucket(bucket)
+    .deleteFiles({ force: true })
+    .catch(() => undefined);
+  await storage
+    .bucket(bucket)
+    .delete()
+    .catch(() => undefined);
 });
 
 describe("LAKE_URI=gs://bucket/prefix", () => {

@@ -30,7 +30,10 @@ const COLLECTIONS = ["daily_prices", "quarantine", "pipeline_runs", "audit_log"]
 async function snapshot(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { apiRequests: w.fake.stats().total };
   for (const c of COLLECTIONS) out[c] = BSON.EJSON.stringify(await w.db.collection(c).find({}).sort({ _id: 1 }).toArray());
-  for (const f of await listFiles(w.lakeDir)) out[`lake:${f}`] = createHash("sha256").update(await readFile(path.join(w.lakeDir, f))).digest("hex");
+  for (const f of await listFiles(w.lakeDir))
+    out[`lake:${f}`] = createHash("sha256")
+      .update(await readFile(path.join(w.lakeDir, f)))
+      .digest("hex");
   return out;
 }
 
@@ -331,7 +334,12 @@ describe("raw lake objects edited by hand", () => {
       const after = await snapshot();
       expect(after.daily_prices).toEqual(before.daily_prices);
       expect(after.apiRequests).toBe(before.apiRequests);
-      expect(await w.db.collection("quarantine").find({}, { projection: { _id: 0, lakeObject: 1, rowIndex: 1 } }).toArray()).toEqual([{ lakeObject: RANGE_KEY, rowIndex: 2 }]);
+      expect(
+        await w.db
+          .collection("quarantine")
+          .find({}, { projection: { _id: 0, lakeObject: 1, rowIndex: 1 } })
+          .toArray(),
+      ).toEqual([{ lakeObject: RANGE_KEY, rowIndex: 2 }]);
     });
   });
 });

@@ -61,7 +61,12 @@ describe("the screener over a lake the commands curated", () => {
     for (const [t, c] of got) expect(c, t).toBeCloseTo(want.get(t)!, 9);
     expect(Math.abs(got.get(REVERSE)!)).toBeLessThan(15);
     expect([...movers.gainers, ...movers.losers].find((m) => m.symbol === HALTED)!.previous_date).toBe(SESSIONS[SESSIONS.length - 3]);
-    expect(movers.gainers.map((m) => m.symbol)).toEqual([...want].filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]).map(([t]) => t));
+    expect(movers.gainers.map((m) => m.symbol)).toEqual(
+      [...want]
+        .filter(([, c]) => c > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([t]) => t),
+    );
     expect(movers.breadth.advancers + movers.breadth.decliners + movers.breadth.unchanged).toBe(UNIVERSE.length);
   });
 });

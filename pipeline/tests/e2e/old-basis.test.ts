@@ -65,7 +65,17 @@ async function putOld(key: string, r: { body: Buffer; nextPath: string | undefin
 async function insertOldRecords(key: string, body: Buffer, expectedDate?: string): Promise<number> {
   const { bars } = parseAggregates(key, body, { tickers: TICKERS, ...(expectedDate && { expectedDate }) });
   const at = new Date("2025-01-07T00:00:00.000Z");
-  const docs = bars.map(({ symbol, date, ...values }) => ({ symbol, date: day(date), ...values, source: "pipeline", feed: "polygon", lakeObject: key, runId: "old-pipeline", ingestedAt: at, updatedAt: at }));
+  const docs = bars.map(({ symbol, date, ...values }) => ({
+    symbol,
+    date: day(date),
+    ...values,
+    source: "pipeline",
+    feed: "polygon",
+    lakeObject: key,
+    runId: "old-pipeline",
+    ingestedAt: at,
+    updatedAt: at,
+  }));
   if (docs.length) await prices().insertMany(docs);
   return docs.length;
 }

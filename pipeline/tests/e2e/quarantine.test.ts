@@ -46,7 +46,10 @@ describe("load --date of a response mixing valid and invalid rows", () => {
     expect(r.stderr).toMatch(/7 row\(s\) were rejected and quarantined/);
     expect(r.json()).toMatchObject({ outcome: "rejected-records", exitCode: 4, counts: { valid: 3, rejected: 7, inserted: 3 } });
 
-    const loaded = await prices().find({ date: day(DATE) }).sort({ symbol: 1 }).toArray();
+    const loaded = await prices()
+      .find({ date: day(DATE) })
+      .sort({ symbol: 1 })
+      .toArray();
     expect(loaded.map((d) => d.symbol)).toEqual(["AAPL", "KO", "MSFT"]);
     expect(loaded[0]).toMatchObject({ open: 180.5, high: 182.25, low: 179.75, close: 181, volume: 51234567.5, vwap: 181.1, transactions: 412345, lakeObject: key });
 
@@ -77,7 +80,10 @@ describe("load --date of a corrupt lake object", () => {
     const before = { prices: await prices().countDocuments(), quarantine: await quarantine().countDocuments() };
     const r = await w.cli(["load", "--date", date, "--json"]);
     expect(r.code, describeRun(r)).toBe(1);
-    const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("stock-pipeline load:"));
+    const lines = r.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("stock-pipeline load:"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(key);
     expect(lines[0]).toMatch(/not valid JSON/);

@@ -68,7 +68,15 @@ describe("the API key", () => {
       for (const s of secrets()) expect(text, f).not.toContain(s);
     }
     // The sidecars do say what was requested, without the key.
-    const meta = JSON.parse(await readFile(path.join(w.lakeDir, sidecars.find((f) => f.startsWith("raw/"))!), "utf8"));
+    const meta = JSON.parse(
+      await readFile(
+        path.join(
+          w.lakeDir,
+          sidecars.find((f) => f.startsWith("raw/"))!,
+        ),
+        "utf8",
+      ),
+    );
     expect(meta.request).toMatch(/^GET \/(v2\/aggs|stocks\/v1)\//);
   });
 

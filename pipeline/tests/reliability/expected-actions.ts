@@ -22,12 +22,7 @@ export interface ActionIds {
 /** How far ahead a daily run asks for splits (docs: a split announced for the next 30 days is stored early). */
 const SPLIT_LOOKAHEAD_DAYS = 30;
 
-function collect(
-  tickers: readonly string[],
-  today: string,
-  split: (executionDate: string) => boolean,
-  dividend: (exDate: string) => boolean,
-): ActionIds {
+function collect(tickers: readonly string[], today: string, split: (executionDate: string) => boolean, dividend: (exDate: string) => boolean): ActionIds {
   const out: ActionIds = { splits: [], dividends: [] };
   for (const t of tickers) {
     const { splits, dividends } = syntheticActions(SEED, t);
@@ -84,7 +79,10 @@ export function batchActionKeys(tickers: readonly string[], from: string, to: st
  */
 export async function storedActionProblems(db: Db, ids: ActionIds): Promise<string[]> {
   const problems: string[] = [];
-  for (const [kind, wanted] of [["split", ids.splits], ["dividend", ids.dividends]] as const) {
+  for (const [kind, wanted] of [
+    ["split", ids.splits],
+    ["dividend", ids.dividends],
+  ] as const) {
     const n = new Map<string, number>();
     for await (const d of db.collection("corporate_actions").find({ kind, apiId: { $in: wanted } }, { projection: { apiId: 1 } })) {
       n.set(d.apiId as string, (n.get(d.apiId as string) ?? 0) + 1);

@@ -20,8 +20,7 @@ const bodies = async () => (await listFiles(w.lakeDir)).filter((f) => !f.endsWit
 const records = (symbols: string[], from: string, to: string) =>
   w.db.collection("daily_prices").countDocuments({ symbol: { $in: symbols }, date: { $gte: day(from), $lte: day(to) } });
 /** Which ticker each range request was for, and whether it followed a next_url (cursor). */
-const requested = () =>
-  w.fake.requests.filter((q) => q.path.startsWith("/v2/aggs/ticker/")).map((q) => `${q.path.split("/")[4]}${q.query.cursor === undefined ? "" : "+"}`);
+const requested = () => w.fake.requests.filter((q) => q.path.startsWith("/v2/aggs/ticker/")).map((q) => `${q.path.split("/")[4]}${q.query.cursor === undefined ? "" : "+"}`);
 
 /**
  * After a back-fill's bars, its tickers' splits and dividends (one batch, one

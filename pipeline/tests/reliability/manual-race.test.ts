@@ -84,9 +84,7 @@ describe("hand edits racing pipeline loads of the same records", () => {
     await expectInvariants({ db: w.db, manual, complete: { symbols: LISTED, from: DATES[0]!, to: date }, runs: truths });
 
     // An upstream revision, as the pipeline sees it: stored values that differ from the lake's.
-    const stale = await w.db
-      .collection("daily_prices")
-      .updateMany({ date: day(date), symbol: { $in: UPDATE_TARGETS }, source: "pipeline" }, { $mul: { close: 1.01, high: 1.01 } });
+    const stale = await w.db.collection("daily_prices").updateMany({ date: day(date), symbol: { $in: UPDATE_TARGETS }, source: "pipeline" }, { $mul: { close: 1.01, high: 1.01 } });
     expect(stale.modifiedCount).toBe(UPDATE_TARGETS.length);
     const c = await loadWhileEditing(["load", "--date", date, "--json"], date, UPDATE_TARGETS);
     // Each stale record was either restored by the load or taken over by a hand write.

@@ -87,7 +87,8 @@ export function spawnCli(w: E2eWorld, args: string[], overrides: EnvOverrides = 
       };
       w.runs.push(run);
       finished = run;
-      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`stock-pipeline ended (code ${code}, signal ${signal}) before printing a line matching ${waiter.re}:\n${describeRun(run)}`));
+      for (const waiter of waiters.splice(0))
+        waiter.reject(new Error(`stock-pipeline ended (code ${code}, signal ${signal}) before printing a line matching ${waiter.re}:\n${describeRun(run)}`));
       resolve(run);
     });
   });

@@ -81,7 +81,9 @@ export function actionsOfWindow(
 function appliedEffect(a: CorporateAction, priceFactor: number, previousClose: number | undefined): string {
   if (a.kind === "split") {
     const ratio = splitRatio(a);
-    return ratio >= 1 ? `prices before it divided by ${num(ratio)}, volumes multiplied by ${num(ratio)}` : `prices before it multiplied by ${num(1 / ratio)}, volumes divided by ${num(1 / ratio)}`;
+    return ratio >= 1
+      ? `prices before it divided by ${num(ratio)}, volumes multiplied by ${num(ratio)}`
+      : `prices before it multiplied by ${num(1 / ratio)}, volumes divided by ${num(1 / ratio)}`;
   }
   return `prices before it multiplied by ${priceFactor.toFixed(6)} (1 − ${num(a.cashAmount)} / previous close ${num(previousClose ?? Number.NaN)})`;
 }

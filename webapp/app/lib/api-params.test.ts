@@ -34,7 +34,9 @@ describe("the read API's bar parameters", () => {
     expect(refused(parseBarsQuery(q("from=0000-01-01")))).toBe("from 0000-01-01 is before 1900-01-01, the earliest date this API accepts.");
     expect(refused(parseBarsQuery(q("to=99999-01-01")))).toMatch(/^to must be a real date .*"99999-01-01"/);
     expect(refused(parseBarsQuery(q("to=1899-12-31")))).toMatch(/before 1900-01-01/);
-    expect(refused(parseBarsQuery(q(`from=${encodeURIComponent('{"$gt":""}')}`)))).toBe('from must be a real date written as YYYY-MM-DD (e.g. 2024-06-07); got "{\\"$gt\\":\\"\\"}".');
+    expect(refused(parseBarsQuery(q(`from=${encodeURIComponent('{"$gt":""}')}`)))).toBe(
+      'from must be a real date written as YYYY-MM-DD (e.g. 2024-06-07); got "{\\"$gt\\":\\"\\"}".',
+    );
     expect(refused(parseBarsQuery(q("from=2024-06-07%00")))).toMatch(/got "2024-06-07\\u0000"/);
   });
 
@@ -52,7 +54,9 @@ describe("the read API's bar parameters", () => {
 
   it("refuse unknown parameters, bracket operators and size limits, naming them", () => {
     expect(refused(parseBarsQuery(q("limit=99999999999")))).toBe('Unknown query parameter "limit": this endpoint takes from, to, adjustment and format.');
-    expect(refused(parseBarsQuery(q("adjustment[$ne]=raw&from[$gt]=")))).toBe('Unknown query parameters "adjustment[$ne]", "from[$gt]": this endpoint takes from, to, adjustment and format.');
+    expect(refused(parseBarsQuery(q("adjustment[$ne]=raw&from[$gt]=")))).toBe(
+      'Unknown query parameters "adjustment[$ne]", "from[$gt]": this endpoint takes from, to, adjustment and format.',
+    );
     expect(refused(parseBarsQuery(q("$where=1")))).toMatch(/^Unknown query parameter "\$where"/);
     const many = Array.from({ length: 8 }, (_, i) => `p${i}=1`).join("&");
     expect(refused(parseBarsQuery(q(many)))).toMatch(/"p0", "p1", "p2", "p3", "p4" and 3 more:/);

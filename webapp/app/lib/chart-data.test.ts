@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { adjustmentParam, BASIS_CHOICES, BASIS_LABELS, DEFAULT_CHART_ADJUSTMENT, DEFAULT_COMPARE_ADJUSTMENT, DEFAULT_RANGE, firstIndexFrom, movingAverage, parseMaParams, percentChange, rangeParam, rangeStart, summarise } from "./chart-data";
+import {
+  adjustmentParam,
+  BASIS_CHOICES,
+  BASIS_LABELS,
+  DEFAULT_CHART_ADJUSTMENT,
+  DEFAULT_COMPARE_ADJUSTMENT,
+  DEFAULT_RANGE,
+  firstIndexFrom,
+  movingAverage,
+  parseMaParams,
+  percentChange,
+  rangeParam,
+  rangeStart,
+  summarise,
+} from "./chart-data";
 
 describe("chart data", () => {
   it("range presets start where a person expects, relative to the latest bar", () => {
@@ -55,7 +69,19 @@ describe("adjustmentParam", () => {
   });
 
   it("falls back to the page's default for anything else, so a query string never fails a page", () => {
-    const junk = ["", "adjustment=", "adjustment=ALL", "adjustment=Split", "adjustment=%20raw", "adjustment=$where", "adjustment[$ne]=raw", "adjustment=__proto__", "adjustment=constructor", "adjustment=splits", `adjustment=${"x".repeat(5000)}`];
+    const junk = [
+      "",
+      "adjustment=",
+      "adjustment=ALL",
+      "adjustment=Split",
+      "adjustment=%20raw",
+      "adjustment=$where",
+      "adjustment[$ne]=raw",
+      "adjustment=__proto__",
+      "adjustment=constructor",
+      "adjustment=splits",
+      `adjustment=${"x".repeat(5000)}`,
+    ];
     for (const q of junk) {
       expect(adjustmentParam(new URLSearchParams(q), "split")).toBe("split");
       expect(adjustmentParam(new URLSearchParams(q), "all")).toBe("all");

@@ -14,15 +14,34 @@ describe("figures", () => {
 
   it("splits and dividends of the window: markers placed on their bars with their hover text, hollow when the basis leaves them out, and a line at each split", () => {
     const markers = [
-      { id: "S", kind: "split" as const, date: "2025-01-03", title: "4-for-1 split (executed 2025-01-03)", status: "applied" as const, effect: "prices before it divided by 4, volumes multiplied by 4" },
-      { id: "D", kind: "dividend" as const, date: "2025-01-02", title: "$0.12 cash dividend (ex-date 2025-01-02)", status: "not-on-basis" as const, effect: "not applied: dividends count only in the total-return basis" },
+      {
+        id: "S",
+        kind: "split" as const,
+        date: "2025-01-03",
+        title: "4-for-1 split (executed 2025-01-03)",
+        status: "applied" as const,
+        effect: "prices before it divided by 4, volumes multiplied by 4",
+      },
+      {
+        id: "D",
+        kind: "dividend" as const,
+        date: "2025-01-02",
+        title: "$0.12 cash dividend (ex-date 2025-01-02)",
+        status: "not-on-basis" as const,
+        effect: "not applied: dividends count only in the total-return basis",
+      },
       // After the last bar: nothing to place it on.
       { id: "L", kind: "dividend" as const, date: "2025-01-06", title: "late", status: "applied" as const, effect: "" },
     ];
     const f = candlestickFigure({ symbol: "AAPL", bars, mas: [], actions: { markers } });
     const splits = f.data.find((t) => (t as { name: string }).name === "Splits");
     const dividends = f.data.find((t) => (t as { name: string }).name === "Dividends");
-    expect(splits).toMatchObject({ x: ["2025-01-03"], y: [3 * 1.05], text: ["4-for-1 split (executed 2025-01-03)<br>prices before it divided by 4, volumes multiplied by 4"], marker: { symbol: ["diamond"] } });
+    expect(splits).toMatchObject({
+      x: ["2025-01-03"],
+      y: [3 * 1.05],
+      text: ["4-for-1 split (executed 2025-01-03)<br>prices before it divided by 4, volumes multiplied by 4"],
+      marker: { symbol: ["diamond"] },
+    });
     expect(dividends).toMatchObject({ x: ["2025-01-02"], y: [0.5 * 0.95], marker: { symbol: ["triangle-up-open"] } });
     expect((dividends as { text: string[] }).text[0]).toContain("$0.12 cash dividend (ex-date 2025-01-02)");
     expect(f.layout).toMatchObject({ shapes: [{ type: "line", x0: "2025-01-03", x1: "2025-01-03", yref: "paper" }] });

@@ -88,7 +88,11 @@ export function candlestickFigure(view: Pick<ChartView, "symbol" | "bars" | "mas
   }
   const markers = view.actions?.markers ?? [];
   for (const kind of ["split", "dividend"] as const) {
-    const trace = actionTrace(bars, markers.filter((m) => m.kind === kind), kind);
+    const trace = actionTrace(
+      bars,
+      markers.filter((m) => m.kind === kind),
+      kind,
+    );
     if (trace) data.push(trace);
   }
   return {

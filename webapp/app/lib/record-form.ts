@@ -15,9 +15,7 @@ export type RecordField = (typeof RECORD_FIELDS)[number];
 export type RecordFormValues = Record<RecordField, string>;
 export type FieldErrors = Partial<Record<RecordField, string>>;
 
-export type ParsedRecord =
-  | { ok: true; symbol: string; date: IsoDate; values: PriceValues; input: RecordFormValues }
-  | { ok: false; errors: FieldErrors; input: RecordFormValues };
+export type ParsedRecord = { ok: true; symbol: string; date: IsoDate; values: PriceValues; input: RecordFormValues } | { ok: false; errors: FieldErrors; input: RecordFormValues };
 
 const text = (form: FormData, name: string) => {
   const v = form.get(name);

@@ -39,7 +39,12 @@ export async function loadAdjustedHistory(db: Db, symbol: string, adjustment: Ad
   if (!isValidSymbol(symbol)) return null;
   const [records, actions] = await Promise.all([
     symbolRecords(db, symbol),
-    cachedRead(db, `actions\u0000${symbol}`, () => listCorporateActions(db, symbol), (a) => a.length),
+    cachedRead(
+      db,
+      `actions\u0000${symbol}`,
+      () => listCorporateActions(db, symbol),
+      (a) => a.length,
+    ),
   ]);
   if (records.length === 0) return null;
   let byAdjustment = computed.get(records);

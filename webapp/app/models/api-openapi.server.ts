@@ -34,7 +34,10 @@ const actionState = {
   applied: { type: "boolean", description: "True exactly when `status` is `applied`." },
   status: { type: "string", enum: ["applied", "announced", "skipped", "outside_history"], description: STATUS_DESCRIPTION },
   reason: nullable("string", "Why a `skipped` action is not applied; null otherwise."),
-  price_factor: nullable("number", "What the action multiplies every price before its date by (1 / (split_to / split_from) for a split, 1 − cash / previous close for a dividend); null unless applied."),
+  price_factor: nullable(
+    "number",
+    "What the action multiplies every price before its date by (1 / (split_to / split_from) for a split, 1 − cash / previous close for a dividend); null unless applied.",
+  ),
 };
 
 const pathSymbol = {
@@ -46,7 +49,9 @@ const pathSymbol = {
 };
 
 const symbolErrors = {
-  "400": errorResponse("A bad parameter: an invalid symbol, an unknown or repeated query parameter, a date that is not a real YYYY-MM-DD date or is outside 1900-01-01..9999-12-31, `from` after `to`, an unknown `adjustment` or `format`."),
+  "400": errorResponse(
+    "A bad parameter: an invalid symbol, an unknown or repeated query parameter, a date that is not a real YYYY-MM-DD date or is outside 1900-01-01..9999-12-31, `from` after `to`, an unknown `adjustment` or `format`.",
+  ),
   "401": errorResponse("Reads need a sign-in here (READ_REQUIRES_LOGIN=true) and the request has no valid bearer token or session.", {
     "WWW-Authenticate": { description: `\`Bearer realm="${API_REALM}"\`, with \`error="invalid_token"\` for a wrong token.`, schema: { type: "string" } },
   }),
@@ -67,7 +72,7 @@ export function openApiDocument() {
         "Bars are stored as traded and adjusted on read from the stored splits and dividends (docs/api.md). " +
         "Reads are public unless the server runs with READ_REQUIRES_LOGIN=true; then send `Authorization: Bearer <token>` " +
         "(a token whose SHA-256 is configured in API_TOKEN_SHA256) or the session cookie of a signed-in editor. " +
-        "Every error is `{\"error\": \"a sentence\"}` with a 4xx or 5xx status; no answer is ever cached (`Cache-Control: no-store`).",
+        'Every error is `{"error": "a sentence"}` with a 4xx or 5xx status; no answer is ever cached (`Cache-Control: no-store`).',
     },
     security: [{}, { bearerAuth: [] }, { sessionCookie: [] }],
     paths: {
@@ -81,8 +86,20 @@ export function openApiDocument() {
             "A symbol known only by its corporate actions answers 200 with no bars.",
           parameters: [
             pathSymbol,
-            { name: "from", in: "query", required: false, description: `First date (inclusive), ${API_EARLIEST_DATE} or later. Default: the first bar.`, schema: { ...date("YYYY-MM-DD"), example: "2024-01-02" } },
-            { name: "to", in: "query", required: false, description: `Last date (inclusive), ${API_LATEST_DATE} at the latest, not before \`from\`. Default: the latest bar.`, schema: { ...date("YYYY-MM-DD"), example: "2024-06-28" } },
+            {
+              name: "from",
+              in: "query",
+              required: false,
+              description: `First date (inclusive), ${API_EARLIEST_DATE} or later. Default: the first bar.`,
+              schema: { ...date("YYYY-MM-DD"), example: "2024-01-02" },
+            },
+            {
+              name: "to",
+              in: "query",
+              required: false,
+              description: `Last date (inclusive), ${API_LATEST_DATE} at the latest, not before \`from\`. Default: the latest bar.`,
+              schema: { ...date("YYYY-MM-DD"), example: "2024-06-28" },
+            },
             {
               name: "adjustment",
               in: "query",
@@ -92,7 +109,13 @@ export function openApiDocument() {
                 "`all`: `split`, and each cash dividend multiplies every price before its ex-date by 1 − cash / close of the session before the ex-date (both as traded). Volume as in `split`.",
               schema: { type: "string", enum: [...ADJUSTMENTS], default: DEFAULT_ADJUSTMENT },
             },
-            { name: "format", in: "query", required: false, description: "`csv` for the same rows as CSV (header date,open,high,low,close,volume).", schema: { type: "string", enum: [...API_FORMATS], default: "json" } },
+            {
+              name: "format",
+              in: "query",
+              required: false,
+              description: "`csv` for the same rows as CSV (header date,open,high,low,close,volume).",
+              schema: { type: "string", enum: [...API_FORMATS], default: "json" },
+            },
           ],
           responses: {
             "200": {
@@ -134,8 +157,20 @@ export function openApiDocument() {
             "The previous close is the ticker's last close within the 10 curated sessions before; a ticker that did not trade on the session, or not in those 10, is not ranked. " +
             "Gainers rose (most first), losers fell (most first); OTC tickers are included and no price filter applies.",
           parameters: [
-            { name: "date", in: "query", required: false, description: "The session. Default: the latest curated session.", schema: { ...date("YYYY-MM-DD"), example: "2024-06-07" } },
-            { name: "limit", in: "query", required: false, description: `How many of each list, 1 to ${MAX_MOVERS_LIMIT}.`, schema: { type: "integer", minimum: 1, maximum: MAX_MOVERS_LIMIT, default: DEFAULT_MOVERS_LIMIT, example: 5 } },
+            {
+              name: "date",
+              in: "query",
+              required: false,
+              description: "The session. Default: the latest curated session.",
+              schema: { ...date("YYYY-MM-DD"), example: "2024-06-07" },
+            },
+            {
+              name: "limit",
+              in: "query",
+              required: false,
+              description: `How many of each list, 1 to ${MAX_MOVERS_LIMIT}.`,
+              schema: { type: "integer", minimum: 1, maximum: MAX_MOVERS_LIMIT, default: DEFAULT_MOVERS_LIMIT, example: 5 },
+            },
           ],
           responses: {
             "200": { description: "The movers.", headers: noStore, content: { "application/json": { schema: ref("Movers") } } },
@@ -143,7 +178,9 @@ export function openApiDocument() {
             "401": symbolErrors["401"],
             "404": errorResponse("The curated lake has no partition for that session (not a trading day, or not curated yet)."),
             "405": symbolErrors["405"],
-            "503": errorResponse("A curated Parquet object the answer needs is corrupt, truncated or missing; the sentence names it and the `stock-pipeline curate --from D --to D` command that rebuilds it. No data is served."),
+            "503": errorResponse(
+              "A curated Parquet object the answer needs is corrupt, truncated or missing; the sentence names it and the `stock-pipeline curate --from D --to D` command that rebuilds it. No data is served.",
+            ),
           },
         },
       },
@@ -152,7 +189,9 @@ export function openApiDocument() {
           operationId: "getOpenApi",
           summary: "This document. Open to everyone: it holds no data.",
           security: [{}],
-          responses: { "200": { description: "The OpenAPI 3.1 document.", content: { "application/json": { schema: { type: "object", required: ["openapi", "info", "paths"] } } } } },
+          responses: {
+            "200": { description: "The OpenAPI 3.1 document.", content: { "application/json": { schema: { type: "object", required: ["openapi", "info", "paths"] } } } },
+          },
         },
       },
     },
@@ -232,7 +271,19 @@ export function openApiDocument() {
         },
         Dividend: {
           type: "object",
-          required: ["id", "ex_dividend_date", "cash_amount", "currency", "declaration_date", "record_date", "pay_date", "frequency", "distribution_type", "previous_close", ...Object.keys(actionState)],
+          required: [
+            "id",
+            "ex_dividend_date",
+            "cash_amount",
+            "currency",
+            "declaration_date",
+            "record_date",
+            "pay_date",
+            "frequency",
+            "distribution_type",
+            "previous_close",
+            ...Object.keys(actionState),
+          ],
           additionalProperties: false,
           properties: {
             id: { type: "string", description: "The source's id (Polygon's `id`)." },

@@ -37,8 +37,13 @@ export const AUDIT_PAGE_SIZE = 50;
 
 export async function auditPage(db: Db, q: { symbol?: string; page: number }): Promise<{ rows: AuditRow[]; total: number }> {
   // Every audit write moves the data version (recordAudit, markAuditUndone), so a cached page is never stale.
-  return cachedRead(db, `audit\u0000${JSON.stringify([q.symbol ?? null, q.page])}`, async () => {
-    const { entries, total } = await listAudit(db, { symbol: q.symbol, skip: (q.page - 1) * AUDIT_PAGE_SIZE, limit: AUDIT_PAGE_SIZE });
-    return { rows: entries.map(toAuditRow), total };
-  }, (p) => p.rows.length);
+  return cachedRead(
+    db,
+    `audit\u0000${JSON.stringify([q.symbol ?? null, q.page])}`,
+    async () => {
+      const { entries, total } = await listAudit(db, { symbol: q.symbol, skip: (q.page - 1) * AUDIT_PAGE_SIZE, limit: AUDIT_PAGE_SIZE });
+      return { rows: entries.map(toAuditRow), total };
+    },
+    (p) => p.rows.length,
+  );
 }

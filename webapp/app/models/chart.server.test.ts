@@ -58,7 +58,12 @@ describe("the chart on a basis", () => {
       const start = dates.length - v.bars.date.length;
       expect(v.bars.date).toEqual(dates.slice(start));
       expect(v.bars.close).toEqual(near(closes.slice(start), 9));
-      expect(v.bars.high).toEqual(near(asTraded.slice(start).map((b, j) => b.high * factor(start + j, adjustment)), 9));
+      expect(v.bars.high).toEqual(
+        near(
+          asTraded.slice(start).map((b, j) => b.high * factor(start + j, adjustment)),
+          9,
+        ),
+      );
       for (const m of v.mas) expect(m.values).toEqual(near(closes.map((_, i) => naiveMa(closes, i, m.window)).slice(start)));
 
       const last = dates.length - 1;
@@ -106,7 +111,9 @@ describe("the chart on a basis", () => {
 describe("the chart page's answer for a symbol without records", () => {
   it("says it is not loaded and gives the backfill command for its last year", () => {
     const m = notLoadedMessage("SYN0042", new Date("2024-06-10T12:00:00Z"));
-    expect(m).toBe('There are no records for the symbol "SYN0042": it is not loaded. To load its last year, run `stock-pipeline backfill --from 2023-06-08 --to 2024-06-07 --tickers SYN0042`.');
+    expect(m).toBe(
+      'There are no records for the symbol "SYN0042": it is not loaded. To load its last year, run `stock-pipeline backfill --from 2023-06-08 --to 2024-06-07 --tickers SYN0042`.',
+    );
   });
 
   it("offers no command for a string that is no ticker", () => {

@@ -138,10 +138,18 @@ export async function loadComparison(
 ): Promise<{ series: ComparisonSeries[]; from: IsoDate | null; to: IsoDate | null }> {
   const histories = (await Promise.all(symbols.map((s) => loadAdjustedHistory(db, s, adjustment)))).filter((h) => h !== null);
   if (histories.length === 0) return { series: [], from: null, to: null };
-  const anchor = histories.map((h) => h.bars[h.bars.length - 1]!.date).sort().pop()!;
+  const anchor = histories
+    .map((h) => h.bars[h.bars.length - 1]!.date)
+    .sort()
+    .pop()!;
   const from = rangeStart(range, anchor);
   const series = histories.map((h) => {
-    const bars = h.bars.slice(firstIndexFrom(h.bars.map((b) => b.date), from));
+    const bars = h.bars.slice(
+      firstIndexFrom(
+        h.bars.map((b) => b.date),
+        from,
+      ),
+    );
     return { symbol: h.symbol, date: bars.map((b) => b.date), pct: percentChange(bars.map((b) => b.close)), synthetic: bars.some((b) => b.synthetic) };
   });
   return { series: series.filter((s) => s.date.length > 0), from, to: anchor };

@@ -40,7 +40,17 @@ export async function dataHealth(db: Db, now = new Date()) {
       db,
       `health\u0000${latestCompletedSession(now)}`,
       // One query over corporate_actions for every symbol, once the symbols are known.
-      () => coverageReport(db, "*", now).then(async (r) => [r, await listSourcedActionsFor(db, r.symbols.map((s) => s.symbol))] as const),
+      () =>
+        coverageReport(db, "*", now).then(
+          async (r) =>
+            [
+              r,
+              await listSourcedActionsFor(
+                db,
+                r.symbols.map((s) => s.symbol),
+              ),
+            ] as const,
+        ),
       ([r]) => r.symbols.length,
     ),
     recentRuns(db, 20),

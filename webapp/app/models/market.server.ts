@@ -43,7 +43,6 @@ export async function loadMovers(query: MoversQuery, screener = getScreener()): 
   return { date: m.date, gainers: strip(m.gainers), losers: strip(m.losers) };
 }
 
-
 export interface MarketPage {
   snapshot: MarketSnapshot;
   series: BreadthPoint[];

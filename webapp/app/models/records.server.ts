@@ -60,7 +60,12 @@ export function toDbQuery(q: RecordsQuery): DailyPriceQuery {
 /** One page of the records table: one symbol's from the record store, others cached per data version and query (read-only). */
 export function recordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordRow[]; total: number }> {
   if (q.symbol) return symbolRecordsPage(db, q.symbol, q);
-  return cachedRead(db, `records\u0000${JSON.stringify([q.symbol, q.from, q.to, q.source, q.sort, q.dir, q.page, q.size])}`, () => readRecordsPage(db, q), (p) => p.rows.length);
+  return cachedRead(
+    db,
+    `records\u0000${JSON.stringify([q.symbol, q.from, q.to, q.source, q.sort, q.dir, q.page, q.size])}`,
+    () => readRecordsPage(db, q),
+    (p) => p.rows.length,
+  );
 }
 
 /** One symbol's page from its records held in memory: current by that symbol's generation, not the data version. */
@@ -94,9 +99,7 @@ async function readRecordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordR
 }
 
 export type ChangeResult =
-  | { ok: true; entry: AuditEntry }
-  | { ok: false; reason: "duplicate" | "conflict"; current: RecordRow }
-  | { ok: false; reason: "missing" | "already-undone" };
+  { ok: true; entry: AuditEntry } | { ok: false; reason: "duplicate" | "conflict"; current: RecordRow } | { ok: false; reason: "missing" | "already-undone" };
 
 async function audited(db: Db, r: ManualWriteResult, action: AuditAction, by: string, symbol: string, date: string, extra: Partial<AuditEntry> = {}): Promise<ChangeResult> {
   if (!r.ok) return r.reason === "missing" ? { ok: false, reason: "missing" } : { ok: false, reason: r.reason, current: toRow(r.current) };

@@ -4,5 +4,10 @@ import { cachedRead } from "~/read-cache.server";
 
 /** Symbols with live records, from the database (never a hard-coded list); cached per data version. */
 export function symbolsInDb(db: Db): Promise<string[]> {
-  return cachedRead(db, "symbols", () => listSymbols(db), (list) => list.length);
+  return cachedRead(
+    db,
+    "symbols",
+    () => listSymbols(db),
+    (list) => list.length,
+  );
 }

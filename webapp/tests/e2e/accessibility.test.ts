@@ -33,7 +33,16 @@ describe("accessibility", () => {
   }
 
   it("every input and select has a visible label, signed out and signed in", async () => {
-    const pages = ["/chart/E2EA", "/chart/E2EA?adjustment=raw&range=5Y", "/compare?symbols=E2EA&symbols=E2EB", "/records", "/records?symbol=E2EB&from=2020-01-01", "/health", "/market", "/login"];
+    const pages = [
+      "/chart/E2EA",
+      "/chart/E2EA?adjustment=raw&range=5Y",
+      "/compare?symbols=E2EA&symbols=E2EB",
+      "/records",
+      "/records?symbol=E2EB&from=2020-01-01",
+      "/health",
+      "/market",
+      "/login",
+    ];
     for (const path of pages) expect({ path, unlabelled: await unlabelled(path) }).toEqual({ path, unlabelled: [] });
     await signIn(b.page);
     for (const path of ["/records/new", `/records/E2EB/${latest}`, `/records/E2EB/${latest}/delete`, "/audit", "/records"]) {
@@ -53,7 +62,12 @@ describe("accessibility", () => {
     await page.waitForURL((u) => u.searchParams.get("adjustment") === "all");
     await expect(page.getByLabel("Price basis").inputValue()).resolves.toBe("all");
     await page.getByRole("heading", { name: /^Splits and dividends from / }).waitFor();
-    expect(await page.getByRole("region", { name: /^Splits and dividends from / }).getByRole("listitem").count()).toBeGreaterThan(0);
+    expect(
+      await page
+        .getByRole("region", { name: /^Splits and dividends from / })
+        .getByRole("listitem")
+        .count(),
+    ).toBeGreaterThan(0);
   });
 
   it("the records filters work from the keyboard alone", async () => {
@@ -92,7 +106,13 @@ describe("accessibility", () => {
     await tabTo("Date");
     await page.keyboard.type("07042024"); // Chromium's en-US date field: month, day, year
     expect(await page.getByLabel("Date").inputValue()).toBe("2024-07-04"); // Independence Day: not a trading day
-    for (const [name, v] of [["Open", "10"], ["High", "9"], ["Low", "11"], ["Close", "-1"], ["Volume", "abc"]] as const) {
+    for (const [name, v] of [
+      ["Open", "10"],
+      ["High", "9"],
+      ["Low", "11"],
+      ["Close", "-1"],
+      ["Volume", "abc"],
+    ] as const) {
       await tabTo(name);
       await page.keyboard.type(v);
     }

@@ -97,7 +97,10 @@ describe("E2EA's bars on each basis", () => {
 
   it("CSV (format=csv or Accept: text/csv) holds the same rows as JSON, with a file name", async () => {
     const json = await bars("E2EA", `?adjustment=all&from=${raw[100]!.date}`);
-    for (const [query, accept] of [[`?adjustment=all&from=${raw[100]!.date}&format=csv`, undefined], [`?adjustment=all&from=${raw[100]!.date}`, "text/csv"]] as const) {
+    for (const [query, accept] of [
+      [`?adjustment=all&from=${raw[100]!.date}&format=csv`, undefined],
+      [`?adjustment=all&from=${raw[100]!.date}`, "text/csv"],
+    ] as const) {
       const r = await getApi(`/api/v1/bars/E2EA${query}`, accept ? { Accept: accept } : {});
       expect(r.status).toBe(200);
       expect(r.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
@@ -105,7 +108,9 @@ describe("E2EA's bars on each basis", () => {
       expect(r.headers.get("Cache-Control")).toBe("no-store");
       const rows = csvRows(r.text);
       expect(rows[0]).toEqual(["date", "open", "high", "low", "close", "volume"]);
-      expect(rows.slice(1).map(([date, ...v]) => ({ date, open: Number(v[0]), high: Number(v[1]), low: Number(v[2]), close: Number(v[3]), volume: Number(v[4]) }))).toEqual(json.bars);
+      expect(rows.slice(1).map(([date, ...v]) => ({ date, open: Number(v[0]), high: Number(v[1]), low: Number(v[2]), close: Number(v[3]), volume: Number(v[4]) }))).toEqual(
+        json.bars,
+      );
     }
     // format=json wins over Accept.
     expect((await getApi("/api/v1/bars/E2EA?format=json&from=" + latest, { Accept: "text/csv" })).headers.get("Content-Type")).toMatch(/^application\/json/);
@@ -120,23 +125,37 @@ describe("corporate actions", () => {
     expect(body.symbol).toBe("E2EA");
     expect(body.as_of).toBe(raw[raw.length - 1]!.date);
     expect(body.splits).toEqual(
-      [...splits].sort((a, b) => a.date.localeCompare(b.date)).map((s) => ({
-        id: s.id,
-        execution_date: s.date,
-        split_from: s.splitFrom,
-        split_to: s.splitTo,
-        adjustment_type: s.adjustmentType,
-        applied: true,
-        status: "applied",
-        reason: null,
-        price_factor: expect.closeTo(s.splitFrom / s.splitTo, 12),
-      })),
+      [...splits]
+        .sort((a, b) => a.date.localeCompare(b.date))
+        .map((s) => ({
+          id: s.id,
+          execution_date: s.date,
+          split_from: s.splitFrom,
+          split_to: s.splitTo,
+          adjustment_type: s.adjustmentType,
+          applied: true,
+          status: "applied",
+          reason: null,
+          price_factor: expect.closeTo(s.splitFrom / s.splitTo, 12),
+        })),
     );
     expect(body.dividends).toEqual(
-      [...dividends].sort((a, b) => a.date.localeCompare(b.date)).map((dv) => {
-        const prev = raw[raw.findIndex((b) => b.date === dv.date) - 1]!.close;
-        return expect.objectContaining({ id: dv.id, ex_dividend_date: dv.date, cash_amount: dv.cashAmount, currency: "USD", frequency: 4, applied: true, status: "applied", previous_close: prev, price_factor: expect.closeTo(1 - dv.cashAmount / prev, 12) });
-      }),
+      [...dividends]
+        .sort((a, b) => a.date.localeCompare(b.date))
+        .map((dv) => {
+          const prev = raw[raw.findIndex((b) => b.date === dv.date) - 1]!.close;
+          return expect.objectContaining({
+            id: dv.id,
+            ex_dividend_date: dv.date,
+            cash_amount: dv.cashAmount,
+            currency: "USD",
+            frequency: 4,
+            applied: true,
+            status: "applied",
+            previous_close: prev,
+            price_factor: expect.closeTo(1 - dv.cashAmount / prev, 12),
+          });
+        }),
     );
   });
 
@@ -215,7 +234,10 @@ describe("errors", () => {
 });
 
 describe("the OpenAPI document", () => {
-  type Operation = { parameters?: { name: string; in: string; schema: JsonSchema & { example?: string; enum?: string[] } }[]; responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }> };
+  type Operation = {
+    parameters?: { name: string; in: string; schema: JsonSchema & { example?: string; enum?: string[] } }[];
+    responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }>;
+  };
   let doc: { openapi: string; paths: Record<string, { get: Operation }>; components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, unknown> } };
   beforeAll(async () => {
     const r = await getApi("/api/v1/openapi.json");
@@ -249,7 +271,10 @@ describe("the OpenAPI document", () => {
         if (type === "application/json") expect(schema(documented[type]!.schema)(r.json), label).toEqual([]);
       }
       if (template.includes("{symbol}")) {
-        for (const [status, bad] of [["404", template.replace("{symbol}", "NOPE")], ["400", template.replace("{symbol}", "$where")]] as const) {
+        for (const [status, bad] of [
+          ["404", template.replace("{symbol}", "NOPE")],
+          ["400", template.replace("{symbol}", "$where")],
+        ] as const) {
           const r = await getApi(bad);
           expect(String(r.status)).toBe(status);
           expect(schema(op.responses[status]!.content!["application/json"]!.schema)(r.json)).toEqual([]);

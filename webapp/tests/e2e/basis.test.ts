@@ -47,7 +47,11 @@ describe("the price basis of the chart and comparison pages", () => {
   const d = useDb();
   let rows: Row[] = [];
   beforeAll(async () => {
-    const docs = await d.db.collection("daily_prices").find({ symbol: "E2EA", deletedAt: { $exists: false } }).sort({ date: 1 }).toArray();
+    const docs = await d.db
+      .collection("daily_prices")
+      .find({ symbol: "E2EA", deletedAt: { $exists: false } })
+      .sort({ date: 1 })
+      .toArray();
     rows = docs.map((x) => ({ date: (x.date as Date).toISOString().slice(0, 10), high: x.high as number, low: x.low as number, close: x.close as number }));
   });
 
@@ -77,7 +81,9 @@ describe("the price basis of the chart and comparison pages", () => {
       const want = expected(basis);
       await expect.poll(() => number(page, "high52")).toBeCloseTo(want.high52, 3);
       expect(await number(page, "low52")).toBeCloseTo(want.low52, 3);
-      const chart = await page.getByTestId("price-chart").evaluate((el) => (el as unknown as { data: { name: string; y?: (number | null)[] }[] }).data.find((t) => t.name === "MA 50")!.y!);
+      const chart = await page
+        .getByTestId("price-chart")
+        .evaluate((el) => (el as unknown as { data: { name: string; y?: (number | null)[] }[] }).data.find((t) => t.name === "MA 50")!.y!);
       expect(chart[chart.length - 1]).toBeCloseTo(want.ma50, 4);
       figures[basis] = await number(page, "high52");
     }
@@ -114,7 +120,13 @@ describe("the price basis of the chart and comparison pages", () => {
     const n = await barCount(page);
     const chart = await drawnChart(page, "price-chart", n);
     const traces = await page.getByTestId("price-chart").evaluate((el) =>
-      (el as unknown as { data: { name: string; type: string; x: string[]; text?: string[]; marker?: { symbol?: string[] } }[] }).data.map((t) => ({ name: t.name, type: t.type, x: Array.from(t.x), text: t.text, symbol: t.marker?.symbol })),
+      (el as unknown as { data: { name: string; type: string; x: string[]; text?: string[]; marker?: { symbol?: string[] } }[] }).data.map((t) => ({
+        name: t.name,
+        type: t.type,
+        x: Array.from(t.x),
+        text: t.text,
+        symbol: t.marker?.symbol,
+      })),
     );
     expect(chart.traces.map((t) => t.name)).toEqual(["E2EA", "Volume", "MA 50", "MA 200", "Splits", "Dividends"]);
     const splits = traces.find((t) => t.name === "Splits")!;
@@ -143,7 +155,8 @@ describe("the price basis of the chart and comparison pages", () => {
     // The same, readable without the canvas.
     const item = page.getByTestId("action-E2E-SPLIT-FORWARD");
     expect(await item.innerText()).toMatch(new RegExp(`4-for-1 split \\(executed ${forward.date}\\): prices before it divided by 4.*applied`));
-    for (const a of dividends) expect(await page.getByTestId(`action-${a.id}`).innerText()).toMatch(/cash dividend \(ex-date .*not applied: dividends count only in the total-return basis/);
+    for (const a of dividends)
+      expect(await page.getByTestId(`action-${a.id}`).innerText()).toMatch(/cash dividend \(ex-date .*not applied: dividends count only in the total-return basis/);
     // The reverse split is years before the window.
     expect(await page.getByTestId("action-E2E-SPLIT-REVERSE").count()).toBe(0);
 
@@ -201,7 +214,11 @@ describe("the price basis of the chart and comparison pages", () => {
     const custom = new URL(page.url()).searchParams;
     expect([custom.get("from"), custom.get("to"), custom.getAll("ma")]).toEqual([from, to, ["20"]]);
     await expect(page.getByLabel("From", { exact: true }).inputValue()).resolves.toBe(from);
-    for (const [path, basis] of [["/chart/E2EA?adjustment=%24where&range=1Y", "split"], ["/compare?symbols=E2EA&adjustment[$ne]=raw", "all"], ["/compare?adjustment=ALL&adjustment=raw", "all"]] as const) {
+    for (const [path, basis] of [
+      ["/chart/E2EA?adjustment=%24where&range=1Y", "split"],
+      ["/compare?symbols=E2EA&adjustment[$ne]=raw", "all"],
+      ["/compare?adjustment=ALL&adjustment=raw", "all"],
+    ] as const) {
       const res = await page.goto(url(path));
       expect(res?.status()).toBe(200);
       await expect(page.getByLabel("Price basis").inputValue()).resolves.toBe(basis);

@@ -124,6 +124,4 @@ export async function barCount(page: Page): Promise<number> {
  * UPDATE_SCREENSHOTS=1, else a temp folder, so a test run leaves the work tree alone.
  */
 export const SCREENSHOTS =
-  process.env.UPDATE_SCREENSHOTS === "1"
-    ? join(new URL(".", import.meta.url).pathname, "..", "..", "..", "docs", "screenshots")
-    : join(tmpdir(), "webapp-e2e-screenshots");
+  process.env.UPDATE_SCREENSHOTS === "1" ? join(new URL(".", import.meta.url).pathname, "..", "..", "..", "docs", "screenshots") : join(tmpdir(), "webapp-e2e-screenshots");

@@ -58,7 +58,9 @@ describe("the chart page", () => {
     await page.getByLabel("MA 200").check();
     await page.waitForURL(/ma=50&ma=200|ma=200&ma=50/);
     const chart = await drawnChart(page);
-    await page.waitForFunction(() => (document.querySelector('[data-testid="price-chart"]') as unknown as { data: { name: string }[] }).data.filter((t) => t.name.startsWith("MA ")).length === 2);
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid="price-chart"]') as unknown as { data: { name: string }[] }).data.filter((t) => t.name.startsWith("MA ")).length === 2,
+    );
     const names = (await drawnChart(page)).traces.map((t) => t.name);
     expect(names).toEqual(["E2EA", "Volume", "MA 50", "MA 200", "Splits", "Dividends"]);
     expect(chart.traces.length).toBeGreaterThanOrEqual(2);

@@ -58,7 +58,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ];
     const actions: CorporateAction[] = [
       ...e2eaSplits,
-      ...[230, 167, 104, 41].map((back, i): CorporateAction => ({ kind: "dividend", id: `E2E-DIV-${i + 1}`, symbol: "E2EA", date: sessions[sessions.length - back]!, cashAmount: 0.1 + i * 0.01, currency: "USD", frequency: 4, distributionType: "recurring" })),
+      ...[230, 167, 104, 41].map((back, i): CorporateAction => ({
+        kind: "dividend",
+        id: `E2E-DIV-${i + 1}`,
+        symbol: "E2EA",
+        date: sessions[sessions.length - back]!,
+        cashAmount: 0.1 + i * 0.01,
+        currency: "USD",
+        frequency: 4,
+        distributionType: "recurring",
+      })),
     ];
     const client = new MongoClient(ferret.uri);
     await client.connect();

@@ -205,7 +205,8 @@ describe("the record forms, signed in with a valid CSRF token", () => {
       ["2025-01-09", /2025-01-09 is not a NYSE trading day \(Jimmy Carter day of mourning\)/],
     ];
     await unchanged(async () => {
-      for (const [i, [value, message]] of table.entries()) await expectRefused(`date=${JSON.stringify(value)}`, await submit(editorClient, "create", { csrf: token, ...NEW, date: value }, viaJs(i)), 400, message);
+      for (const [i, [value, message]] of table.entries())
+        await expectRefused(`date=${JSON.stringify(value)}`, await submit(editorClient, "create", { csrf: token, ...NEW, date: value }, viaJs(i)), 400, message);
     });
   });
 
@@ -221,16 +222,55 @@ describe("the record forms, signed in with a valid CSRF token", () => {
 
   it("a field in bracket syntax or sent twice is refused with 400 by every form, never read as an operator or a first value", async () => {
     const cases: [label: string, form: keyof typeof FORMS, fields: [string, string][], message: RegExp][] = [
-      ["symbol[$ne] instead of symbol", "create", [["csrf", token], ["symbol[$ne]", "x"], ...Object.entries({ ...NEW, symbol: undefined }).filter((e): e is [string, string] => e[1] !== undefined)], /field named "symbol\[\$ne\]"/],
+      [
+        "symbol[$ne] instead of symbol",
+        "create",
+        [["csrf", token], ["symbol[$ne]", "x"], ...Object.entries({ ...NEW, symbol: undefined }).filter((e): e is [string, string] => e[1] !== undefined)],
+        /field named "symbol\[\$ne\]"/,
+      ],
       ["open[$gt] beside open", "create", [["csrf", token], ...Object.entries(NEW), ["open[$gt]", "0"]], /field named "open\[\$gt\]"/],
       ["__proto__", "create", [["csrf", token], ...Object.entries(NEW), ["__proto__", "x"]], /field named "__proto__"/],
       ["a second symbol", "create", [["csrf", token], ...Object.entries(NEW), ["symbol", "E2EA"]], /sent the field "symbol" more than once/],
       ["a second close on edit", "edit", [["csrf", token], ["updatedAt", seenUpdatedAt], ...Object.entries(VALUES), ["close", "99"]], /sent the field "close" more than once/],
       ["updatedAt[$gt] on edit", "edit", [["csrf", token], ["updatedAt[$gt]", ""], ...Object.entries(VALUES)], /field named "updatedAt\[\$gt\]"/],
-      ["updatedAt[$ne] on delete", "delete", [["csrf", token], ["updatedAt[$ne]", "x"]], /field named "updatedAt\[\$ne\]"/],
-      ["two updatedAt on delete", "delete", [["csrf", token], ["updatedAt", "2000-01-01T00:00:00.000Z"], ["updatedAt", seenUpdatedAt]], /sent the field "updatedAt" more than once/],
-      ["id[$ne] on undo", "undo", [["csrf", token], ["id[$ne]", "x"]], /field named "id\[\$ne\]"/],
-      ["two ids on undo", "undo", [["csrf", token], ["id", "0".repeat(24)], ["id", auditId]], /sent the field "id" more than once/],
+      [
+        "updatedAt[$ne] on delete",
+        "delete",
+        [
+          ["csrf", token],
+          ["updatedAt[$ne]", "x"],
+        ],
+        /field named "updatedAt\[\$ne\]"/,
+      ],
+      [
+        "two updatedAt on delete",
+        "delete",
+        [
+          ["csrf", token],
+          ["updatedAt", "2000-01-01T00:00:00.000Z"],
+          ["updatedAt", seenUpdatedAt],
+        ],
+        /sent the field "updatedAt" more than once/,
+      ],
+      [
+        "id[$ne] on undo",
+        "undo",
+        [
+          ["csrf", token],
+          ["id[$ne]", "x"],
+        ],
+        /field named "id\[\$ne\]"/,
+      ],
+      [
+        "two ids on undo",
+        "undo",
+        [
+          ["csrf", token],
+          ["id", "0".repeat(24)],
+          ["id", auditId],
+        ],
+        /sent the field "id" more than once/,
+      ],
       ["the token twice", "create", [["csrf", "forged"], ["csrf", token], ...Object.entries(NEW)], /sent the field "csrf" more than once/],
     ];
     await unchanged(async () => {
@@ -244,10 +284,25 @@ describe("the record forms, signed in with a valid CSRF token", () => {
       ["updatedAt that is no time", () => submit(editorClient, "edit", { csrf: token, updatedAt: "9999-99-99T99:99:99.999Z", ...VALUES }, false), 400, /did not say which version/],
       ["updatedAt as an operator", () => submit(editorClient, "delete", { csrf: token, updatedAt: '{"$gt":""}' }, true), 400, /did not say which version/],
       ["a stale updatedAt", () => submit(editorClient, "delete", { csrf: token, updatedAt: "2000-01-01T00:00:00.000Z" }, true), 409, /changed by .* after you opened it/],
-      ["2024-02-30 in the address (edit)", () => editorClient.post("/records/E2EA/2024-02-30", { csrf: token, updatedAt: seenUpdatedAt, ...VALUES }), 404, /There is no record for E2EA on 2024-02-30/],
+      [
+        "2024-02-30 in the address (edit)",
+        () => editorClient.post("/records/E2EA/2024-02-30", { csrf: token, updatedAt: seenUpdatedAt, ...VALUES }),
+        404,
+        /There is no record for E2EA on 2024-02-30/,
+      ],
       ["2024-02-30 in the address (page)", () => editorClient.fetch("/records/E2EA/2024-02-30"), 404, /There is no record/],
-      ["the year 0000 in the address (delete)", () => editorClient.post(`/records/E2EA/0000-01-01/delete?_data=${encodeURIComponent(FORMS.delete[1])}`, { csrf: token, updatedAt: seenUpdatedAt }), 404, /There is no record/],
-      ["an operator as the symbol", () => editorClient.post(`/records/${encodeURIComponent('{"$gt":""}')}/${DAY}`, { csrf: token, updatedAt: seenUpdatedAt, ...VALUES }), 404, /There is no record/],
+      [
+        "the year 0000 in the address (delete)",
+        () => editorClient.post(`/records/E2EA/0000-01-01/delete?_data=${encodeURIComponent(FORMS.delete[1])}`, { csrf: token, updatedAt: seenUpdatedAt }),
+        404,
+        /There is no record/,
+      ],
+      [
+        "an operator as the symbol",
+        () => editorClient.post(`/records/${encodeURIComponent('{"$gt":""}')}/${DAY}`, { csrf: token, updatedAt: seenUpdatedAt, ...VALUES }),
+        404,
+        /There is no record/,
+      ],
       ["a NUL in the symbol", () => editorClient.fetch(`/records/E2EA%00/${DAY}/delete`), 404, /There is no record/],
       ["an empty undo id", () => submit(editorClient, "undo", { csrf: token, id: "" }, true), 409, /There is no such change to undo/],
       ["an operator as the undo id", () => submit(editorClient, "undo", { csrf: token, id: '{"$gt":""}' }, false), 409, /There is no such change to undo/],
@@ -272,13 +327,43 @@ describe("the sign-in form", () => {
       }
       const client = new Client();
       const csrf = await client.csrf("/login");
-      await expectRefused("username[$ne] and password[$ne]", await client.post("/login", [["csrf", csrf], ["username[$ne]", "x"], ["password[$ne]", "x"]]), 400, /field named "username\[\$ne\]"/);
-      await expectRefused("the user name twice", await client.post("/login", [["csrf", csrf], ["username", "x"], ["username", editor.username], ["password", editor.password]]), 400, /sent the field "username" more than once/);
+      await expectRefused(
+        "username[$ne] and password[$ne]",
+        await client.post("/login", [
+          ["csrf", csrf],
+          ["username[$ne]", "x"],
+          ["password[$ne]", "x"],
+        ]),
+        400,
+        /field named "username\[\$ne\]"/,
+      );
+      await expectRefused(
+        "the user name twice",
+        await client.post("/login", [
+          ["csrf", csrf],
+          ["username", "x"],
+          ["username", editor.username],
+          ["password", editor.password],
+        ]),
+        400,
+        /sent the field "username" more than once/,
+      );
     });
   });
 
   it("a redirect target off this site, or with characters a browser drops, sends the editor to a page of this site instead", async () => {
-    const targets = ["//evil.example/x", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example/", "javascript:alert(1)", "/\r\nSet-Cookie: x=y", "/chart/€", "/%2F%2Fevil.example", ""];
+    const targets = [
+      "//evil.example/x",
+      "/\\evil.example",
+      "/\t/evil.example",
+      "/\n/evil.example",
+      "https://evil.example/",
+      "javascript:alert(1)",
+      "/\r\nSet-Cookie: x=y",
+      "/chart/€",
+      "/%2F%2Fevil.example",
+      "",
+    ];
     const origin = new URL(url("/")).origin;
     for (const redirectTo of targets) {
       const label = `redirectTo=${JSON.stringify(redirectTo)}`;
@@ -398,7 +483,12 @@ describe("bodies that are not our forms", () => {
   it("a 5 MB form body is refused with 413, whether its length is declared or streamed, signed in or not", async () => {
     await unchanged(async () => {
       const body = new URLSearchParams({ csrf: token, ...NEW, pad: big });
-      await expectRefused("5 MB create, Content-Length", await editorClient.fetch("/records/new", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }), 413, /too large/);
+      await expectRefused(
+        "5 MB create, Content-Length",
+        await editorClient.fetch("/records/new", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }),
+        413,
+        /too large/,
+      );
       const stream = new ReadableStream<Uint8Array>({
         start(c) {
           const bytes = new TextEncoder().encode(body.toString());
@@ -406,13 +496,32 @@ describe("bodies that are not our forms", () => {
           c.close();
         },
       });
-      const chunked = await editorClient.fetch(`/records/E2EA/${DAY}`, { method: "POST", body: stream, duplex: "half", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+      const chunked = await editorClient.fetch(`/records/E2EA/${DAY}`, {
+        method: "POST",
+        body: stream,
+        duplex: "half",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      });
       await expectRefused("5 MB edit, chunked", chunked, 413, /too large/);
       const login = new Client();
       const loginBody = new URLSearchParams({ csrf: await login.csrf("/login"), username: "x", password: big });
-      await expectRefused("5 MB sign-in", await login.fetch("/login", { method: "POST", body: loginBody, headers: { "Content-Type": "application/x-www-form-urlencoded" } }), 413, /too large/);
-      await expectRefused("5 MB create without a session", await new Client().fetch("/records/new", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }), 401, /sign in first/);
-      await expectRefused("5 MB to a page that takes no form", await editorClient.fetch("/records", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }), 405);
+      await expectRefused(
+        "5 MB sign-in",
+        await login.fetch("/login", { method: "POST", body: loginBody, headers: { "Content-Type": "application/x-www-form-urlencoded" } }),
+        413,
+        /too large/,
+      );
+      await expectRefused(
+        "5 MB create without a session",
+        await new Client().fetch("/records/new", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }),
+        401,
+        /sign in first/,
+      );
+      await expectRefused(
+        "5 MB to a page that takes no form",
+        await editorClient.fetch("/records", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }),
+        405,
+      );
     });
   });
 
@@ -423,7 +532,12 @@ describe("bodies that are not our forms", () => {
       await expectRefused("JSON", await post(JSON.stringify({ ...fields, open: "10" }), "application/json"), 415, /takes a form .* not application\/json/);
       await expectRefused("plain text", await post(new URLSearchParams({ ...fields, open: "10" }).toString(), "text/plain"), 415, /not text\/plain/);
       await expectRefused("no content type", await post(new TextEncoder().encode(new URLSearchParams({ ...fields, open: "10" }).toString())), 415, /takes a form/);
-      await expectRefused("multipart without a boundary", await post("--x\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nx\r\n--x--\r\n", "multipart/form-data"), 400, /could not be read/);
+      await expectRefused(
+        "multipart without a boundary",
+        await post('--x\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nx\r\n--x--\r\n', "multipart/form-data"),
+        400,
+        /could not be read/,
+      );
       const multipart = new FormData();
       for (const [k, v] of Object.entries(fields)) multipart.set(k, v);
       await expectRefused("multipart with NaN", await post(multipart), 400, /Open must be a number/);

@@ -6,8 +6,7 @@ import { getApi } from "./api-client";
 import { drawnChart, url, useBrowser } from "./browser";
 
 const market = inject("market");
-const ranked = (dir: 1 | -1) =>
-  market.changes.filter((m) => dir * m.change_pct > 0).sort((a, b) => dir * (b.change_pct - a.change_pct) || (a.symbol < b.symbol ? -1 : 1));
+const ranked = (dir: 1 | -1) => market.changes.filter((m) => dir * m.change_pct > 0).sort((a, b) => dir * (b.change_pct - a.change_pct) || (a.symbol < b.symbol ? -1 : 1));
 
 type Movers = { date: string; gainers: { symbol: string; close: number; change_pct: number }[]; losers: { symbol: string; close: number; change_pct: number }[] };
 
@@ -17,7 +16,10 @@ describe("GET /api/v1/market/movers", () => {
     expect(r.status, r.text).toBe(200);
     const body = r.json as Movers;
     expect(body.date).toBe(market.latest);
-    for (const [list, want] of [[body.gainers, ranked(1).slice(0, 10)], [body.losers, ranked(-1).slice(0, 10)]] as const) {
+    for (const [list, want] of [
+      [body.gainers, ranked(1).slice(0, 10)],
+      [body.losers, ranked(-1).slice(0, 10)],
+    ] as const) {
       expect(list.map((m) => m.symbol)).toEqual(want.map((m) => m.symbol));
       for (const [i, m] of list.entries()) {
         expect(Object.keys(m).sort()).toEqual(["change_pct", "close", "symbol"]);
@@ -101,7 +103,11 @@ describe("the /market page", () => {
     await page.goto(url("/market"));
     await page.getByRole("heading", { name: `Market on ${market.latest}` }).waitFor();
     const gainers = await page.getByTestId("gainers").locator("tbody th a").allInnerTexts();
-    expect(gainers).toEqual(ranked(1).slice(0, 20).map((m) => m.symbol));
+    expect(gainers).toEqual(
+      ranked(1)
+        .slice(0, 20)
+        .map((m) => m.symbol),
+    );
     const firstLoser = ranked(-1)[0]!.symbol;
     const loserRow = page.getByTestId("losers").locator("tbody tr").first();
     await expect(loserRow.locator("a").getAttribute("href")).resolves.toBe(`/chart/${firstLoser}`);

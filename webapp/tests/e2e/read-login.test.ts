@@ -105,7 +105,10 @@ describe("with READ_REQUIRES_LOGIN=true", () => {
 
     it("a signed-in editor's session reads it too, without a token", async () => {
       const page = await api("/login");
-      const cookie = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const cookie = page.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
       const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
       const signIn = await fetch(`${server.baseUrl}/login`, {
         method: "POST",
@@ -114,7 +117,10 @@ describe("with READ_REQUIRES_LOGIN=true", () => {
         body: new URLSearchParams({ csrf, username: editor.username, password: editor.password, redirectTo: "/" }),
       });
       expect(signIn.status).toBe(302);
-      const session = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const session = signIn.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
       const r = await api("/api/v1/corporate-actions/E2EA", { Cookie: session });
       expect(r.status).toBe(200);
       expect(await r.json()).toMatchObject({ symbol: "E2EA" });

@@ -58,7 +58,9 @@ describe("records: create, validate, edit, conflict, delete, audit, undo, export
   it("invalid values come back as field errors: not a trading day, OHLC rules, negative volume, a future date", async () => {
     const { page } = b;
     const before = await prices(d).countDocuments({ symbol: "E2EZ" });
-    const saturday = tradingDaysBetween(addDays(latest, -14), latest).map((x) => addDays(x, 0)).find((x) => new Date(`${x}T00:00:00Z`).getUTCDay() === 5)!;
+    const saturday = tradingDaysBetween(addDays(latest, -14), latest)
+      .map((x) => addDays(x, 0))
+      .find((x) => new Date(`${x}T00:00:00Z`).getUTCDay() === 5)!;
     await page.goto(url("/records/new"));
     await page.getByLabel("Symbol").fill("E2EZ");
     await page.getByLabel("Date").fill(addDays(saturday, 1));
@@ -73,7 +75,10 @@ describe("records: create, validate, edit, conflict, delete, audit, undo, export
     await page.getByLabel("Date").fill(addDays(latest, 20));
     await fillValues(page, { open: "11", high: "10", low: "12", close: "11", volume: "5" });
     await page.getByRole("button", { name: "Create record" }).click();
-    await page.getByText(/is in the future/).first().waitFor();
+    await page
+      .getByText(/is in the future/)
+      .first()
+      .waitFor();
     expect(await page.locator("#field-high-error").innerText()).toMatch(/must not be below open or close/);
     expect(await page.locator("#field-low-error").innerText()).toMatch(/must not be above/);
     expect(await prices(d).countDocuments({ symbol: "E2EZ" })).toBe(before);
@@ -174,7 +179,9 @@ describe("records: create, validate, edit, conflict, delete, audit, undo, export
     expect((await shown(before)) / (await shown(split.date))).toBeGreaterThan(3.5);
     for (const path of ["/records/new", `/records/E2EA/${before}`]) {
       await page.goto(url(path));
-      expect(await page.getByTestId("as-traded-note").innerText()).toMatch(/^Prices as traded \(not adjusted for splits or dividends\)\. Enter the values of that day as they traded/);
+      expect(await page.getByTestId("as-traded-note").innerText()).toMatch(
+        /^Prices as traded \(not adjusted for splits or dividends\)\. Enter the values of that day as they traded/,
+      );
     }
     await expect(page.getByLabel("Close", { exact: true }).inputValue()).resolves.toBe(String(stored[0]!.close));
   });

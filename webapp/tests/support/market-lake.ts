@@ -48,7 +48,10 @@ export async function writeMarketLake(root: string, latest: string): Promise<Mar
   const close = (symbol: string, date: string) => bars.find((b) => b.symbol === symbol && b.date === date)?.close;
   const changes = MARKET_SYMBOLS.map((symbol) => {
     const now = close(symbol, latest)!;
-    const before = sessions.slice(0, -1).reverse().find((d) => close(symbol, d) !== undefined)!;
+    const before = sessions
+      .slice(0, -1)
+      .reverse()
+      .find((d) => close(symbol, d) !== undefined)!;
     const factor = symbol === REVERSE_SPLIT_SYMBOL ? 20 : 1;
     return { symbol, close: now, change_pct: (now / (close(symbol, before)! * factor) - 1) * 100 };
   });

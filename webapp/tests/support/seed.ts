@@ -57,13 +57,26 @@ export function asTradedAcross(bars: readonly SeedBar[], split: Pick<SplitAction
   const ratio = split.splitTo / split.splitFrom;
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
   return bars.map((b) =>
-    b.date < split.date ? { ...b, open: r4(b.open * ratio), high: r4(b.high * ratio), low: r4(b.low * ratio), close: r4(b.close * ratio), volume: Math.round(b.volume / ratio) } : b,
+    b.date < split.date
+      ? { ...b, open: r4(b.open * ratio), high: r4(b.high * ratio), low: r4(b.low * ratio), close: r4(b.close * ratio), volume: Math.round(b.volume / ratio) }
+      : b,
   );
 }
 
 /** Writes actions as a daily run would (feed "synthetic"). */
 export async function seedActions(db: Db, actions: readonly CorporateAction[]): Promise<void> {
   const runId = await startRun(db, { command: "run", args: { seeded: true }, feed: "synthetic", host: "test" });
-  await upsertCorporateActions(db, actions, { feed: "synthetic", runId, lakeObjectOf: (a) => `raw/synthetic/${a.kind === "split" ? "splits" : "dividends"}/date=${a.date}/page-0001.json` });
-  await finishRun(db, runId, { outcome: "success", counts: { rows: actions.length, valid: actions.length, rejected: 0, inserted: actions.length, updated: 0, unchanged: 0, protectedManual: 0 }, apiRequests: 0, lakeObjectsWritten: 0, lakeObjectsRead: 0, message: `seeded ${actions.length} actions` });
+  await upsertCorporateActions(db, actions, {
+    feed: "synthetic",
+    runId,
+    lakeObjectOf: (a) => `raw/synthetic/${a.kind === "split" ? "splits" : "dividends"}/date=${a.date}/page-0001.json`,
+  });
+  await finishRun(db, runId, {
+    outcome: "success",
+    counts: { rows: actions.length, valid: actions.length, rejected: 0, inserted: actions.length, updated: 0, unchanged: 0, protectedManual: 0 },
+    apiRequests: 0,
+    lakeObjectsWritten: 0,
+    lakeObjectsRead: 0,
+    message: `seeded ${actions.length} actions`,
+  });
 }

@@ -48,7 +48,8 @@ export interface WebappServer {
 
 /** Serves the production build with `env` (MONGODB_URI, MONGODB_DB, ADMIN_*, SESSION_SECRET…) on top of this process's environment. */
 export async function startWebappServer(env: Record<string, string>): Promise<WebappServer> {
-  if (!existsSync(join(WEBAPP_DIR, "build", "server", "index.js"))) throw new Error("webapp/build is missing: run `npm run build --workspace webapp` first (scripts/test-webapp.sh does)");
+  if (!existsSync(join(WEBAPP_DIR, "build", "server", "index.js")))
+    throw new Error("webapp/build is missing: run `npm run build --workspace webapp` first (scripts/test-webapp.sh does)");
   const port = await freePort();
   const serve = join(dirname(createRequire(import.meta.url).resolve("@remix-run/serve/package.json")), "dist", "cli.js");
   let output = "";
