@@ -31,9 +31,10 @@ describe("the environment schema", () => {
 describe("paths", () => {
   it("DATA_DIR, LAKE_URI and the default lake resolve to the same folders as the CLI's", async () => {
     const { loadConfig } = await import("@stock-market/pipeline/config.server");
-    for (const raw of [{}, { DATA_DIR: "./elsewhere" }, { DATA_DIR: "./d", LAKE_URI: "./my-lake" }, { LAKE_URI: "gs://bucket/lake" }]) {
+    const cases: Record<string, string>[] = [{}, { DATA_DIR: "./elsewhere" }, { DATA_DIR: "./d", LAKE_URI: "./my-lake" }, { LAKE_URI: "gs://bucket/lake" }];
+    for (const raw of cases) {
       const web = parseEnv(raw);
-      const cli = loadConfig(raw);
+      const cli = loadConfig(raw as NodeJS.ProcessEnv);
       expect(web.dataDir, JSON.stringify(raw)).toBe(cli.dataDir);
       expect(web.lakeUri, JSON.stringify(raw)).toBe(cli.lake.uri);
     }
