@@ -10,6 +10,9 @@ bash scripts/setup.sh
 echo "== type-check" >&2
 npm run typecheck --silent
 
+echo "== lint (ESLint, Prettier, ruff)" >&2
+npm run lint --silent
+
 echo "== pipeline tests (vitest)" >&2
 (cd pipeline && npx vitest run)
 bash scripts/test-image.sh
