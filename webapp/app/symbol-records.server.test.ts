@@ -93,18 +93,20 @@ describe("the per-symbol record store", () => {
         const start = Math.floor(next() * days.length);
         await load(symbol, days.slice(start, start + 1 + Math.floor(next() * 12)), 10 + Math.floor(next() * 5));
       } else if (op === 1) {
-        const r = await insertManualPrice(writeDb, symbol, date, v(20 + step), "p");
+        const r = await insertManualPrice(writeDb, { symbol, date, values: v(20 + step), by: "p" });
         if (r.ok) undo.push({ symbol, date, before: r.before, seen: r.after!.updatedAt });
       } else if (op === 2 || op === 3) {
         const current = await getDailyPrice(writeDb, symbol, date);
         if (current) {
           const r =
-            op === 2 ? await editManualPrice(writeDb, symbol, date, v(30 + step), "p", current.updatedAt) : await deleteManualPrice(writeDb, symbol, date, "p", current.updatedAt);
+            op === 2
+              ? await editManualPrice(writeDb, { symbol, date, values: v(30 + step), by: "p", seenUpdatedAt: current.updatedAt })
+              : await deleteManualPrice(writeDb, { symbol, date, by: "p", seenUpdatedAt: current.updatedAt });
           if (r.ok) undo.push({ symbol, date, before: r.before, seen: r.after!.updatedAt });
         }
       } else if (op === 4 && undo.length) {
         const u = undo.pop()!;
-        await restoreDailyPrice(writeDb, u.symbol, u.date, u.before, u.seen);
+        await restoreDailyPrice(writeDb, { symbol: u.symbol, date: u.date, state: u.before, seenUpdatedAt: u.seen });
       }
       for (const s of symbols) expect(plain(await symbolRecords(readDb, s)), `${s} after step ${step}`).toEqual(plain(await getRecordViews(writeDb, s)));
     }
@@ -116,7 +118,7 @@ describe("the per-symbol record store", () => {
     await symbolRecords(readDb, "PA1");
     await symbolRecords(readDb, "PA2");
     const seen = (await getDailyPrice(writeDb, "PA1", "2024-05-15"))!.updatedAt;
-    await editManualPrice(writeDb, "PA1", "2024-05-15", v(99), "p", seen);
+    await editManualPrice(writeDb, { symbol: "PA1", date: "2024-05-15", values: v(99), by: "p", seenUpdatedAt: seen });
     commands = [];
     expect((await symbolRecords(readDb, "PA2")).length).toBe(1);
     expect(names()).toEqual(["find symbol_summaries"]);
@@ -156,7 +158,8 @@ describe("the per-symbol record store", () => {
         { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" },
       );
     }
-    for (const date of [days[3]!, days[9]!]) await editManualPrice(writeDb, "SEL", date, v(50), "p", (await getDailyPrice(writeDb, "SEL", date))!.updatedAt);
+    for (const date of [days[3]!, days[9]!])
+      await editManualPrice(writeDb, { symbol: "SEL", date, values: v(50), by: "p", seenUpdatedAt: (await getDailyPrice(writeDb, "SEL", date))!.updatedAt });
     const held = await symbolRecords(readDb, "SEL");
     const all = (await allSymbolRecords(readDb))!;
     for (const sort of SORT_FIELDS) {

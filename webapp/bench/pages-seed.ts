@@ -57,7 +57,13 @@ export async function seedPageData(db: Db, opts: { tickers: number; years: numbe
     .toArray();
   for (const d of edited) {
     const date = d.date.toISOString().slice(0, 10);
-    const r = await editRecord(db, "bench-editor", symbols[0]!, date, { open: d.open, high: d.high, low: d.low, close: d.close, volume: d.volume + 1 }, d.updatedAt);
+    const r = await editRecord(db, {
+      by: "bench-editor",
+      symbol: symbols[0]!,
+      date,
+      values: { open: d.open, high: d.high, low: d.low, close: d.close, volume: d.volume + 1 },
+      seenUpdatedAt: d.updatedAt,
+    });
     if (!r.ok) throw new Error(`seeding the audit trail: the edit of ${symbols[0]} ${date} was refused (${r.reason})`);
   }
   if (edited.length && (await dailyPrices(db).countDocuments({ symbol: symbols[0]!, date: toStoredDate(edited[0]!.date.toISOString().slice(0, 10)), source: "manual" })) !== 1) {

@@ -44,7 +44,7 @@ describe("statusReport against the NYSE calendar", () => {
       ["EEE", ["2025-01-10", "2025-01-13", "2025-01-14"]],
     ]);
     // A deleted record is no coverage: it becomes a gap.
-    await applyManualDelete(t.db, "EEE", "2025-01-13", "tester");
+    await applyManualDelete(t.db, { symbol: "EEE", date: "2025-01-13", by: "tester" });
   });
 
   it("reports records, first/last, gaps on trading days only, and sessions behind the latest completed one", async () => {
@@ -145,7 +145,7 @@ describe("formatStatus and synthetic data", () => {
   });
 
   it("a synthetic record a person deleted no longer triggers the note", async () => {
-    await applyManualDelete(t.db, "FAKE", "2025-01-13", "tester");
+    await applyManualDelete(t.db, { symbol: "FAKE", date: "2025-01-13", by: "tester" });
     const r = await statusReport(t.db, "*", AFTER_CLOSE);
     expect(r.feeds).toEqual(["polygon"]);
     expect(formatStatus(r)).not.toContain("SYNTHETIC");

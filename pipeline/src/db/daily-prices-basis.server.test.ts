@@ -125,22 +125,22 @@ describe("a person's writes are as traded", () => {
 
   it("a create, an edit and the older edit verb all mark the record as traded", async () => {
     const [a, b, c] = symbols(3);
-    const created = await insertManualPrice(t.db, a!, DAY, values, "alice", T0);
+    const created = await insertManualPrice(t.db, { symbol: a!, date: DAY, values, by: "alice", now: T0 });
     expect(created).toMatchObject({ ok: true, after: { basis: "as-traded" } });
     expect(await getDailyPrice(t.db, a!, DAY)).toMatchObject({ basis: "as-traded", source: "manual" });
 
     await insertOld(t.db, [oldRecord(b!, DAY), oldRecord(c!, DAY)]);
-    expect(await editManualPrice(t.db, b!, DAY, values, "bob", T0, T1)).toMatchObject({ ok: true, after: { basis: "as-traded" } });
+    expect(await editManualPrice(t.db, { symbol: b!, date: DAY, values, by: "bob", seenUpdatedAt: T0, now: T1 })).toMatchObject({ ok: true, after: { basis: "as-traded" } });
     expect(await getDailyPrice(t.db, b!, DAY)).toMatchObject({ basis: "as-traded", source: "manual", close: 21 });
-    expect(await applyManualEdit(t.db, c!, DAY, values, "carol")).toBe(true);
+    expect(await applyManualEdit(t.db, { symbol: c!, date: DAY, values, by: "carol" })).toBe(true);
     expect(await getDailyPrice(t.db, c!, DAY)).toMatchObject({ basis: "as-traded", source: "manual" });
   });
 
   it("a create over a tombstone of an old record brings it back as traded", async () => {
     const [a] = symbols(1);
     await insertOld(t.db, [oldRecord(a!, DAY)]);
-    expect(await applyManualDelete(t.db, a!, DAY, "dave")).toBe(true);
-    expect(await insertManualPrice(t.db, a!, DAY, values, "dave", T1)).toMatchObject({ ok: true });
+    expect(await applyManualDelete(t.db, { symbol: a!, date: DAY, by: "dave" })).toBe(true);
+    expect(await insertManualPrice(t.db, { symbol: a!, date: DAY, values, by: "dave", now: T1 })).toMatchObject({ ok: true });
     expect(await getDailyPrice(t.db, a!, DAY)).toMatchObject({ basis: "as-traded", close: 21 });
   });
 });
@@ -180,7 +180,14 @@ describe("oldBasisRecords", () => {
     const [msft] = (await oldBasisRecords(t.db)).manual;
     const seen = (await getDailyPrice(t.db, "MSFT", "2025-01-02"))!.updatedAt;
     expect(msft?.symbol).toBe("MSFT");
-    await editManualPrice(t.db, "MSFT", "2025-01-02", { open: 10, high: 11, low: 9, close: 10.5, volume: 1000 }, "alice", seen, T1);
+    await editManualPrice(t.db, {
+      symbol: "MSFT",
+      date: "2025-01-02",
+      values: { open: 10, high: 11, low: 9, close: 10.5, volume: 1000 },
+      by: "alice",
+      seenUpdatedAt: seen,
+      now: T1,
+    });
     expect(await oldBasisRecords(t.db)).toEqual({ pipeline: [], manual: [] });
   });
 });

@@ -224,7 +224,7 @@ describe("upsertPipelineBars", () => {
     const [a] = symbols(1);
     await upsertPipelineBars(t.db, [bar(a!)], opts());
     const edited = { open: 20, high: 22, low: 19, close: 21, volume: 5 };
-    expect(await applyManualEdit(t.db, a!, DAY, edited, "alice")).toBe(true);
+    expect(await applyManualEdit(t.db, { symbol: a!, date: DAY, values: edited, by: "alice" })).toBe(true);
 
     // Neither new values nor the very values the person replaced bring the pipeline's back.
     expect(await upsertPipelineBars(t.db, [bar(a!, DAY, { close: 10.9 })], opts({ runId: "run-2", now: T1 }))).toEqual(counts({ protectedManual: 1 }));
@@ -240,7 +240,7 @@ describe("upsertPipelineBars", () => {
   it("a record a person deleted is not resurrected, unless overwriteManual is set", async () => {
     const [a] = symbols(1);
     await upsertPipelineBars(t.db, [bar(a!)], opts());
-    expect(await applyManualDelete(t.db, a!, DAY, "bob")).toBe(true);
+    expect(await applyManualDelete(t.db, { symbol: a!, date: DAY, by: "bob" })).toBe(true);
 
     expect(await upsertPipelineBars(t.db, [bar(a!)], opts({ runId: "run-2", now: T1 }))).toEqual(counts({ protectedManual: 1 }));
     expect(await getDailyPrice(t.db, a!, DAY)).toBeNull();
@@ -291,7 +291,7 @@ describe("upsertPipelineBars", () => {
     await upsertPipelineBars(t.db, [bar(a!), bar(b!)], opts());
     const edited = { open: 30, high: 33, low: 29, close: 31, volume: 7 };
     const racing = interceptBulkWrites(t.db, async (n) => {
-      if (n === 1) expect(await applyManualEdit(t.db, a!, DAY, edited, "carol")).toBe(true);
+      if (n === 1) expect(await applyManualEdit(t.db, { symbol: a!, date: DAY, values: edited, by: "carol" })).toBe(true);
     });
     const result = await upsertPipelineBars(racing.db, [bar(a!, DAY, { close: 10.8 }), bar(b!, DAY, { close: 10.8 })], opts({ runId: "run-2", now: T1 }));
     expect(result).toEqual(counts({ updated: 1, protectedManual: 1 }));
@@ -303,7 +303,7 @@ describe("upsertPipelineBars", () => {
     const [a] = symbols(1);
     await upsertPipelineBars(t.db, [bar(a!)], opts());
     const racing = interceptBulkWrites(t.db, async (n) => {
-      if (n === 1) expect(await applyManualDelete(t.db, a!, DAY, "dave")).toBe(true);
+      if (n === 1) expect(await applyManualDelete(t.db, { symbol: a!, date: DAY, by: "dave" })).toBe(true);
     });
     expect(await upsertPipelineBars(racing.db, [bar(a!, DAY, { close: 10.9 })], opts({ now: T1 }))).toEqual(counts({ protectedManual: 1 }));
     expect(await getDailyPrice(t.db, a!, DAY)).toBeNull();
@@ -323,8 +323,8 @@ describe("queries hide what a person deleted", () => {
     await ensureDailyPriceIndexes(t.db);
     const input = [...days.map((d, i) => bar("AAA", d, { close: 10 + i / 10 })), bar("BBB", "2025-01-10"), bar("BBB", "2025-01-14"), bar("CCC", "2025-01-13")];
     await upsertPipelineBars(t.db, input, opts());
-    await applyManualDelete(t.db, "AAA", "2025-01-13", "erin");
-    await applyManualDelete(t.db, "CCC", "2025-01-13", "erin");
+    await applyManualDelete(t.db, { symbol: "AAA", date: "2025-01-13", by: "erin" });
+    await applyManualDelete(t.db, { symbol: "CCC", date: "2025-01-13", by: "erin" });
   });
 
   it("getHistory returns a symbol's live records in date order, within an inclusive range", async () => {
@@ -351,8 +351,8 @@ describe("queries hide what a person deleted", () => {
   });
 
   it("a deleted record can be neither edited nor deleted again by a person", async () => {
-    expect(await applyManualEdit(t.db, "AAA", "2025-01-13", { open: 1, high: 1, low: 1, close: 1, volume: 1 }, "frank")).toBe(false);
-    expect(await applyManualDelete(t.db, "AAA", "2025-01-13", "frank")).toBe(false);
+    expect(await applyManualEdit(t.db, { symbol: "AAA", date: "2025-01-13", values: { open: 1, high: 1, low: 1, close: 1, volume: 1 }, by: "frank" })).toBe(false);
+    expect(await applyManualDelete(t.db, { symbol: "AAA", date: "2025-01-13", by: "frank" })).toBe(false);
     expect(await getDailyPrice(t.db, "AAA", "2025-01-13", { includeDeleted: true })).toMatchObject({ updatedBy: "erin" });
   });
 });

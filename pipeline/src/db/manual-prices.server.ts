@@ -14,7 +14,7 @@ import { withWriteLease } from "./write-lease.server.js";
 // (write-lease.server.ts).
 
 /** A person's edit: marks the record manual so the pipeline leaves it alone. */
-export async function applyManualEdit(db: Db, symbol: string, date: string, values: PriceValues, by: string): Promise<boolean> {
+export async function applyManualEdit(db: Db, { symbol, date, values, by }: RecordKey & { values: PriceValues; by: string }): Promise<boolean> {
   const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: new Date(), updatedBy: by };
   return manualWrite(
     db,
@@ -40,7 +40,7 @@ async function summarized(db: Db, symbol: string, r: ManualWriteResult): Promise
 }
 
 /** A person's delete: a tombstone, so a later pipeline run does not resurrect the record. */
-export async function applyManualDelete(db: Db, symbol: string, date: string, by: string): Promise<boolean> {
+export async function applyManualDelete(db: Db, { symbol, date, by }: RecordKey & { by: string }): Promise<boolean> {
   const now = new Date();
   const set = { source: "manual" as const, deletedAt: now, updatedAt: now, updatedBy: by };
   return manualWrite(
@@ -49,6 +49,19 @@ export async function applyManualDelete(db: Db, symbol: string, date: string, by
     () => withWriteLease(db, () => dailyPrices(db).findOneAndUpdate({ symbol, date: toStoredDate(date), ...LIVE }, { $set: set }, { returnDocument: "before" })),
     (before) => ({ ...before, ...set }),
   );
+}
+
+/** Which record a person's write is about. */
+export interface RecordKey {
+  symbol: string;
+  /** YYYY-MM-DD. */
+  date: string;
+}
+
+/** A guarded write: refused unless the record is still as the person last saw it (`updatedAt`); `now` stamps it. */
+interface Seen extends RecordKey {
+  seenUpdatedAt: Date;
+  now?: Date;
 }
 
 /** Outcome of a person's write; `current` is what is stored now when refused. */
@@ -68,7 +81,7 @@ async function refused(db: Db, symbol: string, date: string): Promise<ManualWrit
  * never a second row (the unique index decides); a key a person deleted
  * before (a tombstone) is brought back with the new values.
  */
-export function insertManualPrice(db: Db, symbol: string, date: string, values: PriceValues, by: string, now = new Date()): Promise<ManualWriteResult> {
+export function insertManualPrice(db: Db, { symbol, date, values, by, now = new Date() }: RecordKey & { values: PriceValues; by: string; now?: Date }): Promise<ManualWriteResult> {
   return withDataWrite(db, async () => summarized(db, symbol, await insertManual(db, symbol, date, values, by, now)));
 }
 
@@ -99,7 +112,7 @@ async function insertManual(db: Db, symbol: string, date: string, values: PriceV
  * A person edits a record they saw at `seenUpdatedAt`. Refused as a conflict
  * when it changed since (another person, or a pipeline run), so no update is lost.
  */
-export function editManualPrice(db: Db, symbol: string, date: string, values: PriceValues, by: string, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
+export function editManualPrice(db: Db, { symbol, date, values, by, seenUpdatedAt, now = new Date() }: Seen & { values: PriceValues; by: string }): Promise<ManualWriteResult> {
   const set = { ...values, source: "manual" as const, basis: AS_TRADED, updatedAt: now, updatedBy: by };
   return withDataWrite(db, async () => {
     const before = await withWriteLease(db, () =>
@@ -110,7 +123,7 @@ export function editManualPrice(db: Db, symbol: string, date: string, values: Pr
 }
 
 /** A person deletes a record they saw at `seenUpdatedAt`: a tombstone, refused when it changed since. */
-export function deleteManualPrice(db: Db, symbol: string, date: string, by: string, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
+export function deleteManualPrice(db: Db, { symbol, date, by, seenUpdatedAt, now = new Date() }: Seen & { by: string }): Promise<ManualWriteResult> {
   const set = { source: "manual" as const, deletedAt: now, updatedAt: now, updatedBy: by };
   return withDataWrite(db, async () => {
     const before = await withWriteLease(db, () =>
@@ -126,7 +139,7 @@ export function deleteManualPrice(db: Db, symbol: string, date: string, by: stri
  * stamped `updatedAt: now`. Only if the stored document is still the one
  * last seen at `seenUpdatedAt`; otherwise a conflict with what is stored.
  */
-export function restoreDailyPrice(db: Db, symbol: string, date: string, state: DailyPrice | null, seenUpdatedAt: Date, now = new Date()): Promise<ManualWriteResult> {
+export function restoreDailyPrice(db: Db, { symbol, date, state, seenUpdatedAt, now = new Date() }: Seen & { state: DailyPrice | null }): Promise<ManualWriteResult> {
   return withDataWrite(db, async () => summarized(db, symbol, await restore(db, symbol, date, state, seenUpdatedAt, now)));
 }
 

@@ -24,9 +24,9 @@ await upsertPipelineBars(
   ],
   { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" },
 );
-await insertManualPrice(db, "RD4", "2024-03-16", v(5), "p"); // a Saturday
+await insertManualPrice(db, { symbol: "RD4", date: "2024-03-16", values: v(5), by: "p" }); // a Saturday
 const victim = (await getDailyPrice(db, "RD1", days[20]!))!;
-await deleteManualPrice(db, "RD1", days[20]!, "p", victim.updatedAt);
+await deleteManualPrice(db, { symbol: "RD1", date: days[20]!, by: "p", seenUpdatedAt: victim.updatedAt });
 
 /** What the plain sorted query returns: the reference the date walk must equal. */
 async function reference(dir: 1 | -1, skip: number, limit: number, range: { from?: string; to?: string } = {}) {

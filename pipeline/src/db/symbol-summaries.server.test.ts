@@ -60,16 +60,19 @@ describe("symbol_summaries", () => {
           next() < 0.2,
         );
       } else if (op === 1) {
-        const r = await insertManualPrice(db, symbol, next() < 0.2 ? pick(extraDays) : date, v(20), "p");
+        const r = await insertManualPrice(db, { symbol, date: next() < 0.2 ? pick(extraDays) : date, values: v(20), by: "p" });
         if (r.ok) undo.push({ symbol, date: r.after!.date.toISOString().slice(0, 10), before: r.before, seen: r.after!.updatedAt });
       } else if (op === 2 || op === 3) {
         const current = await getDailyPrice(db, symbol, date);
         if (!current) continue;
-        const r = op === 2 ? await editManualPrice(db, symbol, date, v(30), "p", current.updatedAt) : await deleteManualPrice(db, symbol, date, "p", current.updatedAt);
+        const r =
+          op === 2
+            ? await editManualPrice(db, { symbol, date, values: v(30), by: "p", seenUpdatedAt: current.updatedAt })
+            : await deleteManualPrice(db, { symbol, date, by: "p", seenUpdatedAt: current.updatedAt });
         if (r.ok) undo.push({ symbol, date, before: r.before, seen: r.after!.updatedAt });
       } else if (op === 4 && undo.length > 0) {
         const u = undo.pop()!;
-        await restoreDailyPrice(db, u.symbol, u.date, u.before, u.seen);
+        await restoreDailyPrice(db, { symbol: u.symbol, date: u.date, state: u.before, seenUpdatedAt: u.seen });
       } else {
         await load(
           symbols.map((s) => bar(s, date, 12)),
@@ -90,10 +93,10 @@ describe("symbol_summaries", () => {
   it("a tombstone takes its date out: the first session moves on and a middle one becomes a gap; the undo puts both back", async () => {
     await load(["2024-04-01", "2024-04-02", "2024-04-03", "2024-04-04"].map((d) => bar("TB1", d, 5)));
     const seen = async (d: string) => (await getDailyPrice(db, "TB1", d))!.updatedAt;
-    const del1 = await deleteManualPrice(db, "TB1", "2024-04-01", "p", await seen("2024-04-01"));
-    await deleteManualPrice(db, "TB1", "2024-04-03", "p", await seen("2024-04-03"));
+    const del1 = await deleteManualPrice(db, { symbol: "TB1", date: "2024-04-01", by: "p", seenUpdatedAt: await seen("2024-04-01") });
+    await deleteManualPrice(db, { symbol: "TB1", date: "2024-04-03", by: "p", seenUpdatedAt: await seen("2024-04-03") });
     expect(await summaries(["TB1"])).toMatchObject({ TB1: { records: 2, first: "2024-04-02", last: "2024-04-04", gaps: ["2024-04-03"], feeds: { synthetic: 2 }, manual: 0 } });
-    await restoreDailyPrice(db, "TB1", "2024-04-01", del1.ok ? del1.before : null, del1.ok ? del1.after!.updatedAt : new Date());
+    await restoreDailyPrice(db, { symbol: "TB1", date: "2024-04-01", state: del1.ok ? del1.before : null, seenUpdatedAt: del1.ok ? del1.after!.updatedAt : new Date() });
     expect(await summaries(["TB1"])).toMatchObject({ TB1: { records: 3, first: "2024-04-01", gaps: ["2024-04-03"] } });
   });
 
@@ -102,7 +105,7 @@ describe("symbol_summaries", () => {
     expect((await listSymbols(db)).filter((s) => s.startsWith("LS"))).toEqual(["LS1", "LS2"]);
     const page = await findDailyPricesPage(db, { symbol: "LS1" }, { sort: "date", dir: -1, skip: 0, limit: 1 });
     expect(page.total).toBe(2);
-    await deleteManualPrice(db, "LS2", "2024-05-01", "p", (await getDailyPrice(db, "LS2", "2024-05-01"))!.updatedAt);
+    await deleteManualPrice(db, { symbol: "LS2", date: "2024-05-01", by: "p", seenUpdatedAt: (await getDailyPrice(db, "LS2", "2024-05-01"))!.updatedAt });
     expect((await listSymbols(db)).filter((s) => s.startsWith("LS"))).toEqual(["LS1"]);
   });
 
@@ -124,7 +127,9 @@ describe("symbol_summaries", () => {
     expect(inOneBucket.length).toBe(4);
     const days = tradingDaysBetween("2024-08-01", "2024-08-30");
     await Promise.all(
-      inOneBucket.flatMap((symbol, k) => days.slice(0, 6).map((d, j) => (j % 2 ? insertManualPrice(db, symbol, d, v(5 + k), "p") : load([bar(symbol, d, 5 + k)])))),
+      inOneBucket.flatMap((symbol, k) =>
+        days.slice(0, 6).map((d, j) => (j % 2 ? insertManualPrice(db, { symbol, date: d, values: v(5 + k), by: "p" }) : load([bar(symbol, d, 5 + k)]))),
+      ),
     );
     await Promise.all(inOneBucket.map((symbol) => load(days.slice(6, 12).map((d) => bar(symbol, d, 7)))));
     const kept = await summaries(inOneBucket);
@@ -170,7 +175,7 @@ describe("symbol_summaries", () => {
     const afterLoad = await readDataVersion(db);
     expect(afterLoad.v).not.toBe(before);
     expect(afterLoad.cacheable).toBe(true);
-    await insertManualPrice(db, "DV1", "2024-07-02", v(1), "p");
+    await insertManualPrice(db, { symbol: "DV1", date: "2024-07-02", values: v(1), by: "p" });
     const afterInsert = (await readDataVersion(db)).v;
     expect(afterInsert).not.toBe(afterLoad.v);
     await upsertCorporateActions(db, [{ kind: "split", id: "S-DV1", symbol: "DV1", date: "2024-07-03", splitFrom: 1, splitTo: 2, adjustmentType: "forward_split" }], {
@@ -190,8 +195,8 @@ describe("symbol_summaries", () => {
     expect(genOf(g1)).not.toBe(genOf(g0));
     expect(changedSince(g1, genOf(g0))).toEqual(["2024-08-02"]);
     const seen = (await getDailyPrice(db, "GN1", "2024-08-01"))!.updatedAt;
-    await editManualPrice(db, "GN1", "2024-08-01", v(3), "p", seen);
-    await deleteManualPrice(db, "GN1", "2024-08-02", "p", (await getDailyPrice(db, "GN1", "2024-08-02"))!.updatedAt);
+    await editManualPrice(db, { symbol: "GN1", date: "2024-08-01", values: v(3), by: "p", seenUpdatedAt: seen });
+    await deleteManualPrice(db, { symbol: "GN1", date: "2024-08-02", by: "p", seenUpdatedAt: (await getDailyPrice(db, "GN1", "2024-08-02"))!.updatedAt });
     expect(changedSince(await getSymbolChanges(db, "GN1"), genOf(g0))).toEqual(["2024-08-01", "2024-08-02"]);
     expect(await getSymbolChanges(db, "GN2")).toEqual(other);
     await load([bar("GN1", "2024-08-01", 3)]); // the same values again: nothing changed, nothing logged

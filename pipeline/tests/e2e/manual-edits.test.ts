@@ -20,8 +20,8 @@ beforeAll(async () => {
   const r = await w.cli(["run", "--date", DATE]);
   expect(r.code, describeRun(r)).toBe(0);
   original = { AAPL: (await record("AAPL"))!, MSFT: (await record("MSFT"))!, GOOGL: (await record("GOOGL"))! };
-  expect(await applyManualEdit(w.db, "AAPL", DATE, EDITED, "e2e-editor")).toBe(true);
-  expect(await applyManualDelete(w.db, "MSFT", DATE, "e2e-editor")).toBe(true);
+  expect(await applyManualEdit(w.db, { symbol: "AAPL", date: DATE, values: EDITED, by: "e2e-editor" })).toBe(true);
+  expect(await applyManualDelete(w.db, { symbol: "MSFT", date: DATE, by: "e2e-editor" })).toBe(true);
 });
 
 beforeEach(() => {

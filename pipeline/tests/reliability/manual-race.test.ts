@@ -46,7 +46,9 @@ async function writeByHandUntil(stop: () => boolean, symbols: readonly string[],
       for (let n = 0; !stop(); n++) {
         const values = handValues(n);
         const current = await getDailyPrice(w.db, symbol, date);
-        const r = current ? await editManualPrice(w.db, symbol, date, values, EDITOR, current.updatedAt) : await insertManualPrice(w.db, symbol, date, values, EDITOR);
+        const r = current
+          ? await editManualPrice(w.db, { symbol, date, values, by: EDITOR, seenUpdatedAt: current.updatedAt })
+          : await insertManualPrice(w.db, { symbol, date, values, by: EDITOR });
         if (r.ok) {
           manual.set(keyOf(symbol, date), values);
           tally.accepted++;

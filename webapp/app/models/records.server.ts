@@ -101,22 +101,30 @@ async function readRecordsPage(db: Db, q: RecordsQuery): Promise<{ rows: RecordR
 export type ChangeResult =
   { ok: true; entry: AuditEntry } | { ok: false; reason: "duplicate" | "conflict"; current: RecordRow } | { ok: false; reason: "missing" | "already-undone" };
 
-async function audited(db: Db, r: ManualWriteResult, action: AuditAction, by: string, symbol: string, date: string, extra: Partial<AuditEntry> = {}): Promise<ChangeResult> {
+/** The audit entry of a write that landed (only the fields named here go into it), or why it was refused. */
+async function audited(db: Db, r: ManualWriteResult, { action, by, symbol, date, undoOf }: Change & { action: AuditAction; undoOf?: AuditEntry["undoOf"] }): Promise<ChangeResult> {
   if (!r.ok) return r.reason === "missing" ? { ok: false, reason: "missing" } : { ok: false, reason: r.reason, current: toRow(r.current) };
-  const entry = await recordAudit(db, { at: new Date(), by, action, symbol, date, before: r.before, after: r.after, ...extra });
+  const entry = await recordAudit(db, { at: new Date(), by, action, symbol, date, before: r.before, after: r.after, ...(undoOf && { undoOf }) });
   return { ok: true, entry };
 }
 
-export async function createRecord(db: Db, by: string, symbol: string, date: string, values: PriceValues): Promise<ChangeResult> {
-  return audited(db, await insertManualPrice(db, symbol, date, values, by), "create", by, symbol, date);
+/** A person's change of one record: who, which record. */
+interface Change {
+  by: string;
+  symbol: string;
+  date: string;
 }
 
-export async function editRecord(db: Db, by: string, symbol: string, date: string, values: PriceValues, seenUpdatedAt: Date): Promise<ChangeResult> {
-  return audited(db, await editManualPrice(db, symbol, date, values, by, seenUpdatedAt), "update", by, symbol, date);
+export async function createRecord(db: Db, c: Change & { values: PriceValues }): Promise<ChangeResult> {
+  return audited(db, await insertManualPrice(db, c), { action: "create", ...c });
 }
 
-export async function deleteRecord(db: Db, by: string, symbol: string, date: string, seenUpdatedAt: Date): Promise<ChangeResult> {
-  return audited(db, await deleteManualPrice(db, symbol, date, by, seenUpdatedAt), "delete", by, symbol, date);
+export async function editRecord(db: Db, c: Change & { values: PriceValues; seenUpdatedAt: Date }): Promise<ChangeResult> {
+  return audited(db, await editManualPrice(db, c), { action: "update", ...c });
+}
+
+export async function deleteRecord(db: Db, c: Change & { seenUpdatedAt: Date }): Promise<ChangeResult> {
+  return audited(db, await deleteManualPrice(db, c), { action: "delete", ...c });
 }
 
 /**
@@ -127,8 +135,8 @@ export async function undoChange(db: Db, by: string, auditId: string): Promise<C
   const entry = await getAuditEntry(db, auditId);
   if (!entry || entry.action === "undo" || !entry.after) return { ok: false, reason: "missing" };
   if (entry.undoneBy) return { ok: false, reason: "already-undone" };
-  const r = await restoreDailyPrice(db, entry.symbol, entry.date, entry.before, entry.after.updatedAt);
-  const result = await audited(db, r, "undo", by, entry.symbol, entry.date, { undoOf: entry._id });
+  const r = await restoreDailyPrice(db, { symbol: entry.symbol, date: entry.date, state: entry.before, seenUpdatedAt: entry.after.updatedAt });
+  const result = await audited(db, r, { action: "undo", by, symbol: entry.symbol, date: entry.date, undoOf: entry._id });
   if (result.ok) await markAuditUndone(db, entry._id, result.entry._id);
   return result;
 }

@@ -28,7 +28,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!seen) throw json({ message: "The form did not say which version of the record it edits (updatedAt): reload the page." }, { status: 400 });
   const parsed = parseRecordForm(form, todayInNewYork(), { symbol, date });
   if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, input: parsed.input }, { status: 400 });
-  const r = await editRecord(await getDb(), user, symbol, date, parsed.values, seen);
+  const r = await editRecord(await getDb(), { by: user, symbol, date, values: parsed.values, seenUpdatedAt: seen });
   if (!r.ok) {
     if (r.reason === "conflict") {
       return json<ActionData>(

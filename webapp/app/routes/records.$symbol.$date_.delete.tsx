@@ -20,7 +20,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { symbol, date } = await requireRecord(params);
   const seen = parseSeenUpdatedAt(form.get("updatedAt"));
   if (!seen) throw json({ message: "The form did not say which version of the record it deletes (updatedAt): reload the page." }, { status: 400 });
-  const r = await deleteRecord(await getDb(), user, symbol, date, seen);
+  const r = await deleteRecord(await getDb(), { by: user, symbol, date, seenUpdatedAt: seen });
   if (!r.ok) {
     if (r.reason === "conflict") {
       return json(

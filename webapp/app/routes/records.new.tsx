@@ -25,7 +25,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = parseRecordForm(form, todayInNewYork());
   if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, input: parsed.input }, { status: 400 });
   const { symbol, date } = parsed;
-  const r = await createRecord(await getDb(), user, symbol, date, parsed.values);
+  const r = await createRecord(await getDb(), { by: user, symbol, date, values: parsed.values });
   if (!r.ok) {
     if (r.reason !== "duplicate") throw new Error(`unexpected create result ${r.reason}`);
     return json<ActionData>(
