@@ -53,7 +53,7 @@ exponential backoff, then the run fails. Failed containers are kept for
 environment; `POLYGON_API_KEY` and `MONGODB_URI` from the worker's
 environment or the Airflow Variables `stock_pipeline_polygon_api_key` /
 `stock_pipeline_mongodb_uri`, read when the task runs and passed privately.
-See the README's "Airflow" section.
+See docs/airflow.md.
 """
 
 from __future__ import annotations

@@ -156,12 +156,10 @@ def test_the_service_images_are_the_versions_the_tests_run():
     assert f'FAKE_GCS_IMAGE = "{services["fake-gcs"]["image"]}"' in source
 
 
-def test_the_image_the_dag_runs_is_the_one_readme_documents():
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Airflow", 1)
-    assert len(section) == 2, 'README.md has no "## Airflow" section'
+def test_the_image_the_dag_runs_is_the_one_the_airflow_page_documents():
+    page = (REPO / "docs" / "airflow.md").read_text()
     assert DEFAULT_IMAGE == "stock-pipeline:latest"
-    assert "`PIPELINE_IMAGE`" in section[1] and DEFAULT_IMAGE in section[1]
+    assert "`PIPELINE_IMAGE`" in page and DEFAULT_IMAGE in page
     assert env_example()["PIPELINE_IMAGE"] == DEFAULT_IMAGE
 
 

@@ -220,7 +220,7 @@ async function parseArgs(argv: string[], io: Io): Promise<Parsed> {
   const manual = { type: "boolean", default: false, describe: "overwrite records a person edited or deleted by hand" } as const;
   const y = yargs(argv)
     .scriptName("stock-pipeline")
-    .usage("$0 <command> [options]\n\nDaily stock bars: Polygon/Massive API -> raw data lake -> MongoDB.\nConfiguration comes from the environment (see README).")
+    .usage("$0 <command> [options]\n\nDaily stock bars: Polygon/Massive API -> raw data lake -> MongoDB.\nConfiguration comes from the environment (see docs/configuration.md).")
     .command(
       "extract",
       "grouped daily bars (as traded) and the whole market's corporate actions of a session -> lake; no --date: also the sessions missed since the last load",
