@@ -9,7 +9,7 @@
  * no imports.
  */
 
-/** The tag the Airflow DAG runs by default (`PIPELINE_IMAGE`), and `tarball`'s default. */
+/** The tag the Airflow DAG runs by default (`PIPELINE_IMAGE`): the name docs/dagger.md gives `export-image`. */
 export const IMAGE_TAG = "stock-pipeline:latest";
 
 /** The image's entrypoint: the CLI, found on PATH through ENTRYPOINT_LINK. */

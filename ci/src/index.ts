@@ -1,5 +1,6 @@
 /**
- * Builds, tests, exports and publishes the stock-pipeline image.
+ * Builds, tests and publishes the stock-pipeline image. Exporting it is the
+ * engine's own: `build export-image` (named, into Docker) or `build export`.
  *
  * The image runs the `stock-pipeline` CLI (entrypoint) as the non-root `node`
  * user, with only the pipeline's production dependencies. The steps are the
@@ -7,8 +8,7 @@
  * `scripts/test.sh`); what goes into the image is listed once in
  * `image-files.ts`, which the image-content test also uses.
  */
-import { argument, Container, dag, Directory, File, func, object, Secret, Service } from "@dagger.io/dagger";
-import { imageNames, NAME_ARCHIVE_JS, NAME_ARCHIVE_SH } from "./archive.js";
+import { argument, Container, dag, Directory, func, object, Secret, Service } from "@dagger.io/dagger";
 import {
   APP_DIR,
   BUILD_COMMAND,
@@ -19,7 +19,6 @@ import {
   ENTRYPOINT_LINK,
   ENTRYPOINT_TARGET,
   IMAGE_ENV,
-  IMAGE_TAG,
   NODE_IMAGE,
   PRODUCTION_INSTALL,
   RUN_AS,
@@ -47,20 +46,29 @@ import {
 const SRC = "/src";
 const NPM_CACHE = "/root/.npm";
 
-/** Left out of the `source` argument: installs, local data, built tools, caches, build output, secrets (what .gitignore keeps out). */
+/** Left out of `source`: what .gitignore keeps out of git (installs, local data, built tools, caches, build output, secrets). */
 const SOURCE_IGNORE = ["**/node_modules", "**/.data", ".tools", "**/.cache", "**/dist", "**/build", ".git", "**/*.log", "**/.env", "**/.env.*", "**/coverage", "**/bench-results"];
 
 @object()
 export class StockPipelineCi {
+  // Declared here, not as a constructor parameter property: the SDK serialises the object from its declared properties only.
+  source: Directory;
+
+  constructor(
+    /** The repository (its node_modules, .data, .tools, .cache, build output and .env files are left out). */
+    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
+    source: Directory,
+  ) {
+    this.source = source;
+  }
+
   /**
    * The pipeline image: Node 20 slim, production dependencies from the lockfile,
    * the compiled CLI, non-root user, entrypoint stock-pipeline, OCI labels.
+   * Load it into Docker with `export-image --name=stock-pipeline:latest`.
    */
   @func()
   async build(
-    /** The repository (its node_modules, .data, .tools, .cache and build output are left out). */
-    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
-    source: Directory,
     /** org.opencontainers.image.version (default: the version in pipeline/package.json). */
     version?: string,
     /** org.opencontainers.image.revision, e.g. $(git rev-parse HEAD). */
@@ -68,12 +76,13 @@ export class StockPipelineCi {
     /** org.opencontainers.image.source, e.g. $(git remote get-url origin). */
     sourceUrl = "unknown",
   ): Promise<Container> {
-    const compiled = this.buildEnv(source, this.nodeBase(), [...DEPENDENCY_MANIFESTS], [...BUILD_INSTALL]).withExec([...BUILD_COMMAND]);
+    const source = this.source;
+    const compiled = this.buildEnv(this.nodeBase(), [...DEPENDENCY_MANIFESTS], [...BUILD_INSTALL]).withExec([...BUILD_COMMAND]);
     const imageVersion = version ?? (JSON.parse(await source.file("pipeline/package.json").contents()) as { version: string }).version;
 
     let image = this.nodeBase().withWorkdir(APP_DIR);
     for (const [name, value] of Object.entries(IMAGE_ENV)) image = image.withEnvVariable(name, value);
-    image = this.withFiles(image, source, APP_DIR, DEPENDENCY_MANIFESTS).withExec([...PRODUCTION_INSTALL]);
+    image = this.withFiles(image, APP_DIR, DEPENDENCY_MANIFESTS).withExec([...PRODUCTION_INSTALL]);
     for (const path of BUILD_OUTPUTS) image = image.withDirectory(`${APP_DIR}/${path}`, compiled.directory(`${SRC}/${path}`));
     for (const path of WRITABLE_DIRS) image = image.withDirectory(`${APP_DIR}/${path}`, dag.directory(), { owner: RUN_AS.owner });
     return image
@@ -95,46 +104,13 @@ export class StockPipelineCi {
    * real MongoDB (mongo image) and the GCS emulator bound as services.
    */
   @func()
-  async test(
-    /** The repository (its node_modules, .data, .tools, .cache and build output are left out). */
-    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
-    source: Directory,
-  ): Promise<string> {
-    const manifests = workspaceManifests(await source.file("package.json").contents());
-    let ctr = this.buildEnv(source, this.testBase(), manifests, TEST_INSTALL, SETUP_STAMP_COMMAND);
+  async test(): Promise<string> {
+    const manifests = workspaceManifests(await this.source.file("package.json").contents());
+    let ctr = this.buildEnv(this.testBase(), manifests, TEST_INSTALL, SETUP_STAMP_COMMAND);
     for (const [dir, volume] of Object.entries(TEST_CACHES)) ctr = ctr.withMountedCache(`${SRC}/${dir}`, dag.cacheVolume(volume));
     ctr = ctr.withServiceBinding(MONGO_HOST, this.mongo()).withServiceBinding(GCS_HOST, this.fakeGcs()).withEnvVariable("CI", "true");
     for (const [name, value] of Object.entries(TEST_SERVICE_ENV)) ctr = ctr.withEnvVariable(name, value);
     return ctr.withExec(TEST_COMMAND).combinedOutput();
-  }
-
-  /**
-   * The image as a tarball for `docker load -i`, tagged (by default with the tag
-   * the Airflow DAG runs). Export it with `export --path=stock-pipeline.tar`.
-   */
-  @func()
-  async tarball(
-    /** The repository (its node_modules, .data, .tools, .cache and build output are left out). */
-    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
-    source: Directory,
-    /** The name docker load gives the image. */
-    tag = IMAGE_TAG,
-    /** org.opencontainers.image.version (default: the version in pipeline/package.json). */
-    version?: string,
-    /** org.opencontainers.image.revision, e.g. $(git rev-parse HEAD). */
-    revision = "unknown",
-    /** org.opencontainers.image.source, e.g. $(git remote get-url origin). */
-    sourceUrl = "unknown",
-  ): Promise<File> {
-    const names = imageNames(tag);
-    const image = await this.build(source, version, revision, sourceUrl);
-    return dag
-      .container()
-      .from(NODE_IMAGE)
-      .withMountedFile("/work/in.tar", image.asTarball())
-      .withNewFile("/work/name-archive.cjs", NAME_ARCHIVE_JS)
-      .withExec(["sh", "-c", NAME_ARCHIVE_SH, "sh", "/work/in.tar", "/work/out.tar", "/work/name-archive.cjs", names.full, names.familiar, names.ref])
-      .file("/work/out.tar");
   }
 
   /**
@@ -143,9 +119,6 @@ export class StockPipelineCi {
    */
   @func()
   async publish(
-    /** The repository (its node_modules, .data, .tools, .cache and build output are left out). */
-    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
-    source: Directory,
     /** Where to push, e.g. ghcr.io/acme/stock-pipeline:1.2.3. */
     address: string,
     /** Registry user name. */
@@ -159,7 +132,7 @@ export class StockPipelineCi {
     /** org.opencontainers.image.source, e.g. $(git remote get-url origin). */
     sourceUrl = "unknown",
   ): Promise<string> {
-    const image = await this.build(source, version, revision, sourceUrl);
+    const image = await this.build(version, revision, sourceUrl);
     await image.withExec([ENTRYPOINT, "--help"]).sync();
     return image.withRegistryAuth(address, username, password).publish(address);
   }
@@ -169,12 +142,8 @@ export class StockPipelineCi {
    * image (and checks that it starts) while the tests run; returns their output.
    */
   @func()
-  async ci(
-    /** The repository (its node_modules, .data, .tools, .cache and build output are left out). */
-    @argument({ defaultPath: "/", ignore: SOURCE_IGNORE })
-    source: Directory,
-  ): Promise<string> {
-    const [help, tests] = await Promise.all([this.build(source).then((image) => image.withExec([ENTRYPOINT, "--help"]).stdout()), this.test(source)]);
+  async ci(): Promise<string> {
+    const [help, tests] = await Promise.all([this.build().then((image) => image.withExec([ENTRYPOINT, "--help"]).stdout()), this.test()]);
     return `${tests}\n== image: ${ENTRYPOINT} --help\n${help}`;
   }
 
@@ -201,15 +170,15 @@ export class StockPipelineCi {
    * place, then copies the source: the install is cached until a manifest or
    * the lockfile changes.
    */
-  private buildEnv(source: Directory, base: Container, manifests: readonly string[], install: string[], afterInstall?: string): Container {
-    let ctr = this.withFiles(base.withWorkdir(SRC), source, SRC, manifests).withExec(install);
+  private buildEnv(base: Container, manifests: readonly string[], install: string[], afterInstall?: string): Container {
+    let ctr = this.withFiles(base.withWorkdir(SRC), SRC, manifests).withExec(install);
     if (afterInstall) ctr = ctr.withExec(["sh", "-c", afterInstall]);
-    return ctr.withDirectory(SRC, source);
+    return ctr.withDirectory(SRC, this.source);
   }
 
-  /** Copies the given repository-relative files from source to the same paths under dir. */
-  private withFiles(ctr: Container, source: Directory, dir: string, paths: readonly string[]): Container {
-    return paths.reduce((c, path) => c.withFile(`${dir}/${path}`, source.file(path)), ctr);
+  /** Copies the given repository-relative files of the source to the same paths under dir. */
+  private withFiles(ctr: Container, dir: string, paths: readonly string[]): Container {
+    return paths.reduce((c, path) => c.withFile(`${dir}/${path}`, this.source.file(path)), ctr);
   }
 
   /** MongoDB 7, listening on every interface of its service container. */

@@ -1,6 +1,6 @@
 /**
  * Facts other parts of the project rely on, checked where they are written:
- * the image tag and entrypoint (the DAG, the README), the versions pinned in
+ * the image tag and entrypoint (the DAG), the versions pinned in
  * more than one place, and what the Dagger runtime needs from ci/ (it sees
  * only this folder, installs no dependency but TypeScript, and loads every
  * file of ci/src).
@@ -42,16 +42,6 @@ describe("the image tag and entrypoint", () => {
       expect(text, `${file} starts a command with ${ENTRYPOINT}`).not.toMatch(new RegExp(`\\[\\s*["']${ENTRYPOINT}["']\\s*,`));
       expect(text, `${file} overrides the image's entrypoint`).not.toMatch(/\bentrypoint\s*=/);
     }
-  });
-
-  it("the README names the image tag and entrypoint the module uses", () => {
-    const section = read("README.md")
-      .split(/^## /m)
-      .find((s) => s.startsWith("Container image and Dagger"));
-    expect(section, "README has a 'Container image and Dagger' section").toBeDefined();
-    expect(section).toContain(`\`${IMAGE_TAG}\` by default, whose entrypoint \`${ENTRYPOINT}\``);
-    expect(section).toContain(`docker load -i`);
-    expect(section).toContain(`as ${IMAGE_TAG} (the tag the DAG runs)`);
   });
 });
 
@@ -103,10 +93,6 @@ describe("what the Dagger runtime needs from ci/", () => {
       const imports = [...read(`ci/src/${file}`).matchAll(/^\s*(?:import|export)\b[^"';]*?from\s+["']([^"']+)["']/gm)].map((m) => m[1]!);
       for (const spec of imports) expect(spec, `${file} imports ${spec}`).toMatch(/^(@dagger\.io\/dagger|node:[\w/]+|\.\/[\w-]+\.js)$/);
     }
-  });
-
-  it("the root package.json lists ci as a workspace", () => {
-    expect(json<{ workspaces: string[] }>("package.json").workspaces).toContain("ci");
   });
 
   it("no workspace runs install scripts (dependencies are installed before the source is copied)", () => {

@@ -91,16 +91,6 @@ function stockPipeline(args: string[], env: Record<string, string>): Promise<Cli
   });
 }
 
-function duKiB(paths: string[]): number {
-  return Number(
-    execFileSync("du", ["-skc", ...paths], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .at(-1)!
-      .split(/\s+/)[0],
-  );
-}
-
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), "stock-pipeline-image-"));
   // Nothing above the copy may provide modules, or the proof proves nothing.
@@ -192,17 +182,5 @@ describe("the image's files", () => {
         .catch(() => undefined);
       await client.close();
     }
-  });
-
-  it("are measured: size of the production file set and number of production packages", () => {
-    const lock = JSON.parse(readFileSync(app("node_modules/.package-lock.json"), "utf8")) as { packages: Record<string, { link?: boolean }> };
-    const packages = Object.entries(lock.packages).filter(([key, p]) => key.startsWith("node_modules/") && !p.link).length;
-    const nodeModules = duKiB([app("node_modules")]);
-    const compiled = duKiB(BUILD_OUTPUTS.map((o) => app(o)));
-    process.stdout.write(
-      `image-content: production node_modules ${(nodeModules / 1024).toFixed(1)} MiB (${packages} packages), ` +
-        `compiled output ${(compiled / 1024).toFixed(1)} MiB, total ${((nodeModules + compiled) / 1024).toFixed(1)} MiB\n`,
-    );
-    expect(packages).toBeGreaterThan(0);
   });
 });

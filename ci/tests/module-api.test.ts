@@ -1,114 +1,163 @@
 /**
- * What `dagger call` will see: the functions, arguments, defaults and help
- * texts the TypeScript SDK's introspector registers for the module (the same
- * code the runtime runs), and the README's calls against them.
+ * What `dagger call` will see, without an engine: the constructor, functions,
+ * arguments and help texts the TypeScript SDK's introspector registers for the
+ * module (the code the runtime runs), and every `dagger -m ./ci call` line of
+ * the docs checked against them and, past the module's function, against the
+ * engine's own schema (the fixture the engine printed).
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildSchema, getNamedType, isNonNullType, isObjectType, type GraphQLObjectType } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_TAG } from "../src/image-files.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const read = (p: string) => readFileSync(`${REPO}/${p}`, "utf8");
 
 interface Arg {
-  name: string;
-  description?: string;
   type?: { kind: string; name?: string };
+  description?: string;
   isOptional: boolean;
   defaultValue?: unknown;
   defaultPath?: string;
   ignore?: string[];
 }
 interface Fn {
-  name: string;
   description?: string;
   arguments: Record<string, Arg>;
   returnType?: { kind: string; name?: string };
 }
 interface Scan {
   name: string;
-  description?: string;
-  objects: Record<string, { methods: Record<string, Fn> }>;
+  objects: Record<string, { constructor?: { arguments: Record<string, Arg> }; methods: Record<string, Fn>; properties: Record<string, { type?: { name?: string } }> }>;
 }
 
-const EXPECTED_FUNCTIONS = ["build", "test", "tarball", "publish", "ci"];
-
-let scanned: Scan;
-let fns: Record<string, Fn>;
+let scanned: Scan["objects"][string];
 beforeAll(() => {
   const out = execFileSync("npx", ["tsx", "--tsconfig", "ci/tsconfig.json", "ci/tests/support/introspect.ts"], { cwd: REPO, encoding: "utf8" });
-  scanned = JSON.parse(out) as Scan;
-  fns = scanned.objects[scanned.name]?.methods ?? {};
+  const scan = JSON.parse(out) as Scan;
+  scanned = scan.objects[scan.name]!;
 });
 
-/** kebab-case CLI name (as `dagger call` spells it) -> the function's camelCase name. */
 const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+const required = (args: Record<string, Arg>) =>
+  Object.entries(args)
+    .filter(([, a]) => !a.isOptional && a.defaultValue === undefined && a.defaultPath === undefined)
+    .map(([n]) => n);
 
 describe("the module as the Dagger runtime registers it", () => {
-  it("has one object, named after dagger.json's module name, with a description", () => {
-    expect(scanned.name).toBe("StockPipelineCi");
-    expect(Object.keys(scanned.objects)).toEqual(["StockPipelineCi"]);
-    expect(scanned.description).toMatch(/stock-pipeline image/);
+  it("takes the repository once, in the constructor, as a Directory defaulting to the git root", () => {
+    const source = scanned.constructor?.arguments.source;
+    expect(Object.keys(scanned.constructor?.arguments ?? {})).toEqual(["source"]);
+    expect(source).toMatchObject({ type: { kind: "OBJECT_KIND", name: "Directory" }, defaultPath: "/" });
+    for (const [name, fn] of Object.entries(scanned.methods)) expect(fn.arguments.source, `${name} takes source again`).toBeUndefined();
   });
 
-  it("exposes build, test, tarball, publish and ci, each with a help text and documented arguments", () => {
-    expect(Object.keys(fns).sort()).toEqual([...EXPECTED_FUNCTIONS].sort());
-    for (const fn of Object.values(fns)) {
-      expect(fn.description, fn.name).toMatch(/\w{3,}/);
-      for (const arg of Object.values(fn.arguments)) expect(arg.description, `${fn.name}(${arg.name})`).toMatch(/\w{3,}/);
-    }
-  });
-
-  it("takes the repository as source by default, without node_modules, local data, tools, caches or build output", () => {
-    const sources = Object.values(fns).map((fn) => fn.arguments.source);
-    for (const source of sources) {
-      expect(source?.type).toEqual({ kind: "OBJECT_KIND", name: "Directory" });
-      expect(source?.defaultPath).toBe("/");
-      expect(source?.ignore).toEqual(sources[0]?.ignore);
-    }
-    expect(sources[0]?.ignore).toEqual(expect.arrayContaining(["**/node_modules", "**/.data", ".tools", "**/.cache", "**/dist", ".git", "**/.env"]));
+  it("keeps source as a declared property, the only state the SDK carries from the constructor to a function", () => {
+    expect(scanned.properties.source?.type?.name).toBe("Directory");
   });
 
   it("leaves out of the source everything .gitignore keeps out of git (secrets in .env, local data, installs)", () => {
     const bare = (p: string) => p.replace(/^\*\*\//, "").replace(/\/$/, "");
-    const ignored = new Set((fns.build?.arguments.source?.ignore ?? []).map(bare));
-    const gitignore = readFileSync(`${REPO}/.gitignore`, "utf8")
+    const ignored = new Set((scanned.constructor?.arguments.source?.ignore ?? []).map(bare));
+    const gitignore = read(".gitignore")
       .split("\n")
       .map((l) => l.trim());
     for (const line of gitignore.filter((l) => l && !l.startsWith("#") && !l.startsWith("!"))) expect(ignored, line).toContain(bare(line));
   });
 
-  it("tags the tarball with the image tag the DAG runs unless told otherwise", () => {
-    expect(fns.tarball?.arguments.tag).toMatchObject({ type: { kind: "STRING_KIND" }, defaultValue: IMAGE_TAG });
-    expect(fns.tarball?.returnType).toEqual({ kind: "OBJECT_KIND", name: "File" });
-  });
-
-  it("returns the image from build and takes the registry password of publish as a Secret", () => {
-    expect(fns.build?.returnType).toEqual({ kind: "OBJECT_KIND", name: "Container" });
-    expect(fns.publish?.arguments.password?.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
-    for (const name of ["address", "username"]) expect(fns.publish?.arguments[name]).toMatchObject({ type: { kind: "STRING_KIND" }, isOptional: false });
-    for (const name of ["test", "publish", "ci"]) expect(fns[name]?.returnType, name).toEqual({ kind: "STRING_KIND" });
-  });
-
-  it("makes the label arguments optional (version from pipeline/package.json, the others 'unknown')", () => {
-    for (const name of ["build", "tarball", "publish"]) {
-      expect(fns[name]?.arguments.version?.isOptional, name).toBe(true);
-      expect(fns[name]?.arguments.revision?.defaultValue, name).toBe("unknown");
-      expect(fns[name]?.arguments.sourceUrl?.defaultValue, name).toBe("unknown");
+  it("gives every function and argument a help text, and takes the registry password as a Secret", () => {
+    expect(Object.keys(scanned.methods).sort()).toEqual(["build", "ci", "publish", "test"]);
+    for (const [name, fn] of Object.entries(scanned.methods)) {
+      expect(fn.description, name).toMatch(/\w{3,}/);
+      for (const [arg, a] of Object.entries(fn.arguments)) expect(a.description, `${name}(${arg})`).toMatch(/\w{3,}/);
     }
+    expect(scanned.methods.publish?.arguments.password?.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
   });
 });
 
-describe("the README's Dagger section", () => {
-  const readme = readFileSync(`${REPO}/README.md`, "utf8");
-  const calls = [...readme.matchAll(/dagger(?:\s+-m\s+\S+)?\s+call(?:\s+-m\s+\S+)?\s+([a-z][a-z-]*)/g)].map((m) => m[1]!);
+/** One `dagger -m ./ci call …` of the page: the module's flags, then each function with its flags. */
+interface Call {
+  line: string;
+  moduleFlags: string[];
+  steps: Array<{ name: string; flags: string[] }>;
+}
 
-  it("documents calls of build, test, tarball and publish", () => {
-    for (const fn of ["build", "test", "tarball", "publish"]) expect(calls, fn).toContain(fn);
+function documentedCalls(markdown: string): Call[] {
+  const lines = markdown.replace(/\\\n\s*/g, " ").split("\n");
+  return lines.flatMap((line) =>
+    [...line.matchAll(/dagger -m \.\/ci call\b([^`#|;&]*)/g)].map((m) => {
+      const tokens = m[1]!.match(/--[\w-]+(?:=(?:"[^"]*"|\S+))?|\S+/g) ?? [];
+      const call: Call = { line: m[0].trim(), moduleFlags: [], steps: [] };
+      for (const t of tokens) {
+        if (!t.startsWith("--")) call.steps.push({ name: t, flags: [] });
+        else (call.steps.at(-1)?.flags ?? call.moduleFlags).push(camel(t.slice(2).split("=")[0]!));
+      }
+      return call;
+    }),
+  );
+}
+
+describe("the calls docs/dagger.md shows", () => {
+  const calls = documentedCalls(read("docs/dagger.md"));
+  const elsewhere = [
+    "README.md",
+    ...readdirSync(`${REPO}/docs`)
+      .filter((f) => f.endsWith(".md") && f !== "dagger.md")
+      .map((f) => `docs/${f}`),
+  ];
+  const everyCall = [...calls, ...elsewhere.flatMap((f) => documentedCalls(read(f)))];
+  const schema = buildSchema(read("ci/tests/fixtures/dagger-v0.21.8.graphqls"));
+
+  it("cover every function of the module", () => {
+    const called = new Set(calls.map((c) => c.steps[0]?.name));
+    for (const fn of ["build", "test", "publish", "ci"]) expect(called, fn).toContain(fn);
   });
 
-  it("documents only functions the module has", () => {
-    for (const call of calls) expect(Object.keys(fns), `README calls ${call}`).toContain(camel(call));
+  it("pass only arguments the module and the engine have, and every required one (here, in the README and in docs/)", () => {
+    expect(calls.length).toBeGreaterThan(5);
+    for (const call of everyCall) {
+      const at = (what: string) => `${call.line}: ${what}`;
+      expect(
+        call.moduleFlags.filter((f) => f !== "help" && !scanned.constructor?.arguments[f]),
+        at("module flags"),
+      ).toEqual([]);
+      const [first, ...chain] = call.steps;
+      if (!first) continue;
+      const fn = scanned.methods[camel(first.name)];
+      expect(fn, at(`the module has no function ${first.name}`)).toBeDefined();
+      const flags = first.flags.filter((f) => f !== "help");
+      expect(
+        flags.filter((f) => !fn!.arguments[f]),
+        at(`${first.name}'s flags`),
+      ).toEqual([]);
+      if (!first.flags.includes("help"))
+        expect(
+          required(fn!.arguments).filter((r) => !flags.includes(r)),
+          at(`${first.name} misses`),
+        ).toEqual([]);
+      let type = fn!.returnType?.name ? schema.getType(fn!.returnType.name) : undefined;
+      for (const step of chain) {
+        expect(isObjectType(type), at(`${step.name} chained on a value without functions`)).toBe(true);
+        const field = (type as GraphQLObjectType).getFields()[camel(step.name)];
+        expect(field, at(`${type!.name} has no ${step.name} in the engine's schema`)).toBeDefined();
+        expect(
+          step.flags.filter((f) => !field!.args.some((a) => a.name === f)),
+          at(`${step.name}'s flags`),
+        ).toEqual([]);
+        const missing = field!.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined && !step.flags.includes(a.name));
+        expect(
+          missing.map((a) => a.name),
+          at(`${step.name} misses`),
+        ).toEqual([]);
+        type = getNamedType(field!.type);
+      }
+    }
+  });
+
+  it("load the image into Docker under the tag the DAG runs", () => {
+    const loads = calls.filter((c) => c.steps[0]?.name === "build" && c.steps[1]?.name === "export-image");
+    expect(loads.map((c) => c.line)).toContainEqual(expect.stringContaining(`export-image --name=${IMAGE_TAG}`));
   });
 });
