@@ -33,5 +33,15 @@ fi
 bash scripts/ensure-tools.sh
 bash scripts/ensure-postgres.sh
 
-say "compiling the pipeline (tsc)…"
-npm run build --workspace pipeline --silent >&2
+# tsc only when a source or a compiler setting changed since the last good build.
+stamp="pipeline/dist/.setup-build-stamp"
+if [[ -f "$stamp" && -f pipeline/dist/cli.js && -z "$(find pipeline/src pipeline/package.json pipeline/tsconfig.build.json tsconfig.json package-lock.json -newer "$stamp" -print -quit)" ]]; then
+  say "the compiled pipeline: up to date"
+else
+  say "compiling the pipeline (tsc)…"
+  # Stamped with the build's start, so that an edit made during the build still counts as newer.
+  rm -f "$stamp"
+  touch "$stamp.new"
+  npm run build --workspace pipeline --silent >&2
+  mv -f "$stamp.new" "$stamp"
+fi

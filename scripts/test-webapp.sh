@@ -26,8 +26,8 @@ fi
 echo "== web app unit tests (vitest)" >&2
 (cd webapp && npx vitest run)
 
-echo "== web app production build" >&2
-npm run build --workspace webapp --silent >&2
+# Rebuilt only when a source is newer than the bundle (always on a fresh clone).
+bash scripts/webapp-build-if-needed.sh
 
 echo "== web app browser tests (vitest + playwright-core + chromium)" >&2
 (cd webapp && npx vitest run --config vitest.e2e.config.ts)

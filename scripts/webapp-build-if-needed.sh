@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 built="webapp/build/server/index.js"
-# pipeline/src, not pipeline/dist: setup.sh recompiles dist on every run, which would always look newer.
+# pipeline/src, not pipeline/dist: setup.sh recompiles dist whenever a pipeline source changed, so dist can look newer than the web app build.
 sources=(webapp/app webapp/vite.config.ts webapp/package.json pipeline/src package-lock.json)
 if [[ -f "$built" && -z "$(find "${sources[@]}" -newer "$built" -print -quit 2>/dev/null)" ]]; then
   echo "== web app production build: up to date" >&2

@@ -1,6 +1,7 @@
 /**
- * Vitest global setup: starts one real FerretDB (embedded MongoDB, on a temp
- * SQLite directory) and one fake-gcs-server for the whole run, and hands their
+ * Vitest global setup: starts one real FerretDB (embedded MongoDB, on a private
+ * PostgreSQL in a temp directory) and one fake-gcs-server for the whole run,
+ * shared by every worker (each test file uses its own database), and hands their
  * addresses to the tests: `inject("mongoUri")`, `inject("gcsEndpoint")`
  * (and, for child processes, TEST_MONGODB_URI / TEST_GCS_ENDPOINT).
  * If TEST_MONGODB_URI or TEST_GCS_ENDPOINT is already set, that server is used instead.
