@@ -41,6 +41,7 @@ else
   say "compiling the pipeline (tsc)…"
   # Stamped with the build's start, so that an edit made during the build still counts as newer.
   rm -f "$stamp"
+  mkdir -p pipeline/dist
   touch "$stamp.new"
   npm run build --workspace pipeline --silent >&2
   mv -f "$stamp.new" "$stamp"
