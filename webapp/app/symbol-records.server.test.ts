@@ -1,58 +1,21 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { useTwoClients } from "../tests/support/two-clients";
 import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
-import { dailyPrices, ensureDailyPriceIndexes, getDailyPrice } from "@stock-market/pipeline/db/daily-prices.server";
+import { dailyPrices, getDailyPrice } from "@stock-market/pipeline/db/daily-prices.server";
 import { deleteManualPrice, editManualPrice, insertManualPrice, restoreDailyPrice } from "@stock-market/pipeline/db/manual-prices.server";
 import { upsertPipelineBars } from "@stock-market/pipeline/db/pipeline-upserts.server";
 import { findDailyPrices } from "@stock-market/pipeline/db/records-query.server";
 import { getRecordViews, type RecordView } from "@stock-market/pipeline/db/record-views.server";
 import { toStoredDate, type DailyPrice } from "@stock-market/pipeline/model/daily-price";
-import { startFerretDb } from "@stock-market/pipeline/services/ferretdb.server";
-import { MongoClient, type Db } from "mongodb";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SORT_FIELDS } from "~/lib/records-query";
 import { selectRecords } from "~/lib/select-records";
 import { allSymbolRecords, clearSymbolRecords, FULL_READ_EVERY_MS, symbolRecords } from "~/symbol-records.server";
 
-// Two clients stand for two processes: the web app reading (its commands counted) and a CLI or another web app writing.
-let reader: MongoClient;
-let writer: MongoClient;
-let readDb: Db;
-let writeDb: Db;
-let commands: { name: string; filter: unknown }[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  let uri = process.env.TEST_MONGODB_URI;
-  if (!uri) {
-    const dataDir = await mkdtemp(join(tmpdir(), "webapp-symbol-records-"));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const server = await startFerretDb({ dataDir });
-    cleanups.push(() => server.stop());
-    uri = server.uri;
-  }
-  reader = new MongoClient(uri, { monitorCommands: true });
-  writer = new MongoClient(uri);
-  cleanups.push(
-    () => reader.close(),
-    () => writer.close(),
-  );
-  reader.on("commandStarted", (e) => commands.push({ name: `${e.commandName} ${String(e.command[e.commandName])}`, filter: e.command.filter }));
-  const name = `symbol_records_${process.pid}`;
-  readDb = reader.db(name);
-  writeDb = writer.db(name);
-  cleanups.push(() => writeDb.dropDatabase());
-  await ensureDailyPriceIndexes(writeDb);
-}, 120_000);
-
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-});
+const c = useTwoClients("symbol_records");
 
 beforeEach(() => {
   clearSymbolRecords();
-  commands = [];
+  c.commands.length = 0;
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -61,14 +24,14 @@ afterEach(() => {
 const v = (close: number) => ({ open: close, high: close + 1, low: close - 1, close, volume: 100 });
 const load = (symbol: string, dates: readonly string[], close = 10) =>
   upsertPipelineBars(
-    writeDb,
+    c.writeDb,
     dates.map((date) => ({ symbol, date, ...v(close) })),
     { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" },
   );
 /** What a record is, for comparing a held copy with a fresh read: every field a page shows, in a fixed order. */
 const SHOWN = ["symbol", "date", "open", "high", "low", "close", "volume", "vwap", "transactions", "source", "feed", "updatedAt", "updatedBy", "deletedAt"] as const;
 const plain = (records: readonly RecordView[]) => records.map((r) => JSON.stringify(SHOWN.map((f) => r[f] ?? null)));
-const names = () => commands.map((c) => c.name);
+const names = () => c.commands.map((x) => x.name);
 
 /** Deterministic pseudo-random numbers (a failing sequence can be replayed). */
 function rng(seed: number): () => number {
@@ -93,57 +56,57 @@ describe("the per-symbol record store", () => {
         const start = Math.floor(next() * days.length);
         await load(symbol, days.slice(start, start + 1 + Math.floor(next() * 12)), 10 + Math.floor(next() * 5));
       } else if (op === 1) {
-        const r = await insertManualPrice(writeDb, { symbol, date, values: v(20 + step), by: "p" });
+        const r = await insertManualPrice(c.writeDb, { symbol, date, values: v(20 + step), by: "p" });
         if (r.ok) undo.push({ symbol, date, before: r.before, seen: r.after!.updatedAt });
       } else if (op === 2 || op === 3) {
-        const current = await getDailyPrice(writeDb, symbol, date);
+        const current = await getDailyPrice(c.writeDb, symbol, date);
         if (current) {
           const r =
             op === 2
-              ? await editManualPrice(writeDb, { symbol, date, values: v(30 + step), by: "p", seenUpdatedAt: current.updatedAt })
-              : await deleteManualPrice(writeDb, { symbol, date, by: "p", seenUpdatedAt: current.updatedAt });
+              ? await editManualPrice(c.writeDb, { symbol, date, values: v(30 + step), by: "p", seenUpdatedAt: current.updatedAt })
+              : await deleteManualPrice(c.writeDb, { symbol, date, by: "p", seenUpdatedAt: current.updatedAt });
           if (r.ok) undo.push({ symbol, date, before: r.before, seen: r.after!.updatedAt });
         }
       } else if (op === 4 && undo.length) {
         const u = undo.pop()!;
-        await restoreDailyPrice(writeDb, { symbol: u.symbol, date: u.date, state: u.before, seenUpdatedAt: u.seen });
+        await restoreDailyPrice(c.writeDb, { symbol: u.symbol, date: u.date, state: u.before, seenUpdatedAt: u.seen });
       }
-      for (const s of symbols) expect(plain(await symbolRecords(readDb, s)), `${s} after step ${step}`).toEqual(plain(await getRecordViews(writeDb, s)));
+      for (const s of symbols) expect(plain(await symbolRecords(c.readDb, s)), `${s} after step ${step}`).toEqual(plain(await getRecordViews(c.writeDb, s)));
     }
   }, 90_000);
 
   it("a person's edit costs the next reader one keyed read of that record, and readers of another symbol nothing", async () => {
     await load("PA1", tradingDaysBetween("2024-05-01", "2024-05-31"));
     await load("PA2", ["2024-05-01"]);
-    await symbolRecords(readDb, "PA1");
-    await symbolRecords(readDb, "PA2");
-    const seen = (await getDailyPrice(writeDb, "PA1", "2024-05-15"))!.updatedAt;
-    await editManualPrice(writeDb, { symbol: "PA1", date: "2024-05-15", values: v(99), by: "p", seenUpdatedAt: seen });
-    commands = [];
-    expect((await symbolRecords(readDb, "PA2")).length).toBe(1);
+    await symbolRecords(c.readDb, "PA1");
+    await symbolRecords(c.readDb, "PA2");
+    const seen = (await getDailyPrice(c.writeDb, "PA1", "2024-05-15"))!.updatedAt;
+    await editManualPrice(c.writeDb, { symbol: "PA1", date: "2024-05-15", values: v(99), by: "p", seenUpdatedAt: seen });
+    c.commands.length = 0;
+    expect((await symbolRecords(c.readDb, "PA2")).length).toBe(1);
     expect(names()).toEqual(["find symbol_summaries"]);
-    commands = [];
-    const held = await symbolRecords(readDb, "PA1");
+    c.commands.length = 0;
+    const held = await symbolRecords(c.readDb, "PA1");
     expect(held.find((r) => r.date.getTime() === toStoredDate("2024-05-15").getTime())?.close).toBe(99);
     expect(names()).toEqual(["find symbol_summaries", "find daily_prices"]);
-    expect(commands[1]!.filter).toMatchObject({ symbol: "PA1", date: toStoredDate("2024-05-15") });
-    expect(plain(held)).toEqual(plain(await getRecordViews(writeDb, "PA1")));
+    expect(c.commands[1]!.filter).toMatchObject({ symbol: "PA1", date: toStoredDate("2024-05-15") });
+    expect(plain(held)).toEqual(plain(await getRecordViews(c.writeDb, "PA1")));
   });
 
   it("a change that bypassed the write paths (a writer that died before its summary) shows after FULL_READ_EVERY_MS", async () => {
     await load("BYP", ["2024-06-03", "2024-06-04"]);
-    await symbolRecords(readDb, "BYP");
-    await dailyPrices(writeDb).updateOne({ symbol: "BYP", date: toStoredDate("2024-06-04") }, { $set: { close: 77 } });
-    expect((await symbolRecords(readDb, "BYP"))[1]!.close).toBe(10);
+    await symbolRecords(c.readDb, "BYP");
+    await dailyPrices(c.writeDb).updateOne({ symbol: "BYP", date: toStoredDate("2024-06-04") }, { $set: { close: 77 } });
+    expect((await symbolRecords(c.readDb, "BYP"))[1]!.close).toBe(10);
     const now = Date.now();
     vi.spyOn(Date, "now").mockReturnValue(now + FULL_READ_EVERY_MS + 1);
-    expect((await symbolRecords(readDb, "BYP"))[1]!.close).toBe(77);
+    expect((await symbolRecords(c.readDb, "BYP"))[1]!.close).toBe(77);
   });
 
   it("many requests for a symbol nobody holds yet share one whole read", async () => {
     await load("ONE", tradingDaysBetween("2024-07-01", "2024-07-31"));
-    commands = [];
-    const all = await Promise.all(Array.from({ length: 5 }, () => symbolRecords(readDb, "ONE")));
+    c.commands.length = 0;
+    const all = await Promise.all(Array.from({ length: 5 }, () => symbolRecords(c.readDb, "ONE")));
     expect(new Set(all).size).toBe(1);
     expect(names().filter((n) => n === "find daily_prices")).toHaveLength(1);
   });
@@ -153,28 +116,28 @@ describe("the per-symbol record store", () => {
     // Equal closes and volumes across days and symbols, so the tie-breaks (symbol, then date) decide the order.
     for (const symbol of ["SEL", "SEK"]) {
       await upsertPipelineBars(
-        writeDb,
+        c.writeDb,
         days.map((date, i) => ({ symbol, date, ...v(10 + (i % 4)), volume: 100 + (i % 3) })),
         { feed: "synthetic", runId: "r", lakeObjectOf: () => "k" },
       );
     }
     for (const date of [days[3]!, days[9]!])
-      await editManualPrice(writeDb, { symbol: "SEL", date, values: v(50), by: "p", seenUpdatedAt: (await getDailyPrice(writeDb, "SEL", date))!.updatedAt });
-    const held = await symbolRecords(readDb, "SEL");
-    const all = (await allSymbolRecords(readDb))!;
+      await editManualPrice(c.writeDb, { symbol: "SEL", date, values: v(50), by: "p", seenUpdatedAt: (await getDailyPrice(c.writeDb, "SEL", date))!.updatedAt });
+    const held = await symbolRecords(c.readDb, "SEL");
+    const all = (await allSymbolRecords(c.readDb))!;
     for (const sort of SORT_FIELDS) {
       for (const dir of ["asc", "desc"] as const) {
         for (const filter of [{}, { from: "2024-08-15", to: "2024-09-10" }, { source: "manual" as const }, { from: "2024-09-01", source: "pipeline" as const }]) {
           const q = { sort, dir, ...filter };
           const order = { sort, dir: dir === "asc" ? (1 as const) : (-1 as const) };
-          expect(plain(selectRecords(held, q)), `SEL ${JSON.stringify(q)}`).toEqual(plain(await findDailyPrices(writeDb, { symbol: "SEL", ...filter }, order).toArray()));
-          expect(plain(selectRecords(all, q)), `all ${JSON.stringify(q)}`).toEqual(plain(await findDailyPrices(writeDb, filter, order).toArray()));
+          expect(plain(selectRecords(held, q)), `SEL ${JSON.stringify(q)}`).toEqual(plain(await findDailyPrices(c.writeDb, { symbol: "SEL", ...filter }, order).toArray()));
+          expect(plain(selectRecords(all, q)), `all ${JSON.stringify(q)}`).toEqual(plain(await findDailyPrices(c.writeDb, filter, order).toArray()));
         }
       }
     }
   });
 
   it("a symbol with no record is an empty list", async () => {
-    expect(await symbolRecords(readDb, "NONE")).toEqual([]);
+    expect(await symbolRecords(c.readDb, "NONE")).toEqual([]);
   });
 });
