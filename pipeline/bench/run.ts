@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const result: BenchResult = {
       generatedAt: new Date().toISOString(),
       machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "?" },
-      server: "FerretDB 1.24 (SQLite backend), started by the bench on a temporary data directory",
+      server: "FerretDB 1.24 on PostgreSQL (the embedded default), started by the bench on a temporary data directory",
       runs,
       day,
       load,

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -30,6 +31,20 @@ func main() {
 	stateFile := flag.String("state-file", "", "if set, write the bound address and pid as JSON to this file")
 	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
 	flag.Parse()
+
+	// FerretDB 1.24 allocates several objects per field of every document it
+	// decodes, so with Go's default GOGC of 100 a large result spends about a
+	// third of its time collecting garbage. A collection every 5x growth of the
+	// live heap cut a whole-market day's read from 2.1 s to 1.4 s here, at
+	// about 50 MiB more peak memory; the soft limit makes the collector work
+	// harder before the process grows past 1 GiB. GOGC and GOMEMLIMIT in the
+	// environment still win (decision 092).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
+	}
 
 	if err := run(*listen, *handler, *dataDir, *pgURL, *stateFile, *logLevel); err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb-embedded: %v\n", err)

@@ -12,6 +12,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { delimiter, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError, DatabaseError } from "../errors.js";
+import { tuningSql } from "./postgres-tuning.js";
 import { isExecutable, isPidAlive, tailLines } from "./process.server.js";
 
 export const FERRETDB_DATABASE = "ferretdb";
@@ -187,6 +188,7 @@ export async function startPostgres(baseDir: string, opts: { timeoutMs?: number;
   }
   try {
     await ensureDatabase(layout);
+    await ensureEqualityTwins(layout);
   } catch (error) {
     await stopPostgres(baseDir);
     throw error;
@@ -201,6 +203,20 @@ async function ensureDatabase(layout: ClusterLayout): Promise<void> {
   await pgRun("createdb", ["-h", layout.socketDir, "-U", "postgres", FERRETDB_DATABASE]).catch((error: { output?: string }) => {
     if (!/already exists/.test(error.output ?? "")) throw new DatabaseError(`${NAME} could not create the database ${FERRETDB_DATABASE}${tailLines(error.output ?? "")}`);
   });
+}
+
+/** Runs SQL in FerretDB's database of a running cluster; resolves with psql's unaligned output (tests and diagnostics). */
+export function queryPostgres(baseDir: string, sql: string): Promise<string> {
+  return pgRun("psql", ["-h", clusterLayout(baseDir).socketDir, "-U", "postgres", "-d", FERRETDB_DATABASE, "-v", "ON_ERROR_STOP=1", "-qtAc", sql]);
+}
+
+/** The twin indexes and their trigger (postgres-tuning.ts); at the first start after an upgrade this indexes existing tables. */
+async function ensureEqualityTwins(layout: ClusterLayout): Promise<void> {
+  await pgRun("psql", ["-h", layout.socketDir, "-U", "postgres", "-d", FERRETDB_DATABASE, "-v", "ON_ERROR_STOP=1", "-qtAc", tuningSql(FERRETDB_DATABASE)], 600_000).catch(
+    (error: Error & { output?: string }) => {
+      throw new DatabaseError(`${NAME} could not set up the indexes FerretDB's filters use${tailLines(error.output ?? error.message)}`);
+    },
+  );
 }
 
 /** Stops the cluster (fast shutdown: sessions are cut, data is flushed); kills its process group if that hangs. Resolves false if it was not running. */
