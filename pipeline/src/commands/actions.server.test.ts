@@ -53,6 +53,7 @@ function context(client?: PolygonClient, runId = "run-1"): Context {
     runId,
     counts: emptyCounts(),
     actionCounts: emptyActionCounts(),
+    actionKeysLoaded: new Set<string>(),
     lakeObjectsWritten: 0,
     lakeObjectsRead: 0,
     polygon: async () =>
@@ -144,6 +145,21 @@ describe("which objects a load takes", () => {
     const r = await sessionActionKeys(context(), d3, "run-9");
     expect(r).toEqual({ keys: [dayKey(1, d3), dayKey(1, d2)], missing: ["dividends"], healed: [d2] });
     expect((await sessionActionKeys(context(), d3, undefined)).keys).toEqual([dayKey(1, d3)]);
+  });
+
+  it("a later session of the same command leaves out an earlier session's pages it already loaded, unless a page was added since", async () => {
+    const [d2, d3] = ["2024-06-06", "2024-06-07"];
+    await fetchActionChain(context(fakeClient([[split("a")], [split("b")]]), "run-9"), { keyOf: (p) => dayKey(p, d2), first: (c) => c.splits({}), refetch: true });
+    await fetchActionChain(context(fakeClient([[split("own")]]), "run-9"), { keyOf: (p) => dayKey(p, d3), first: (c) => c.splits({}), refetch: true });
+    const ctx = context();
+    await loadActionKeys(ctx, [dayKey(1, d2)]);
+    // Page 2 of d2 was not loaded yet (as if an extract filled it after the load of d2): d2 still counts as healed.
+    const first = await sessionActionKeys(ctx, d3, "run-9");
+    expect(first).toEqual({ keys: [dayKey(1, d3), dayKey(1, d2), dayKey(2, d2)], missing: ["dividends"], healed: [d2] });
+    await loadActionKeys(ctx, first.keys);
+    expect(await sessionActionKeys(ctx, d3, "run-9")).toEqual({ keys: [dayKey(1, d3)], missing: ["dividends"], healed: [] });
+    // Another command (a separate load process) has loaded nothing yet: it takes d2 as healed.
+    expect((await sessionActionKeys(context(), d3, "run-9")).healed).toEqual([d2]);
   });
 
   it("reprocess takes the sessions inside its range and the back-fill windows overlapping it", async () => {

@@ -204,6 +204,8 @@ export async function loadActionKeys(ctx: Context, keys: readonly string[]): Pro
     ctx.lakeObjectsRead++;
     rejected += await loadActionsBody(ctx, key, endpoint, body);
   });
+  // Every key was handled: loaded, or left out as off-chain (which a reload would leave out again).
+  for (const key of keys) ctx.actionKeysLoaded.add(key);
   return { rejected, warnings };
 }
 
@@ -235,6 +237,12 @@ async function loadActionsBody(ctx: Context, key: string, endpoint: ActionEndpoi
  * earlier sessions that the extract which stored this session's bars
  * (`extractRunId`) fetched because they were missing. Names the endpoints
  * whose objects for the session are not in the lake.
+ *
+ * An earlier session whose pages this command has all loaded already is left
+ * out: in a catch-up every session's extract shares one run id, so the
+ * earlier sessions' own pages would otherwise pass for healed ones and be
+ * reloaded by each later session. A page new since (a gap an extract filled
+ * later) brings the session back in.
  */
 export async function sessionActionKeys(ctx: Context, date: string, extractRunId: string | undefined): Promise<{ keys: string[]; missing: ActionEndpoint[]; healed: string[] }> {
   const feed = ctx.config.feed;
@@ -248,6 +256,7 @@ export async function sessionActionKeys(ctx: Context, date: string, extractRunId
     if (!extractRunId) continue;
     for (const day of sessionsBefore(date, HEAL_SESSIONS)) {
       const pages = await ctx.lake.list(actionsDayPrefix(feed, endpoint, day));
+      if (pages.every((key) => ctx.actionKeysLoaded.has(key))) continue;
       // A healed chain may reuse earlier pages: one page of this extract's is enough.
       for (const key of pages) {
         if ((await ctx.lake.get(key)).meta.runId !== extractRunId) continue;

@@ -34,6 +34,12 @@ export interface Context {
   counts: RunCounts;
   /** What loads did to corporate_actions; their rows are also in `counts` (rows, valid, rejected). */
   actionCounts: ActionCounts;
+  /**
+   * Actions objects this command already loaded (or deliberately skipped as
+   * off-chain). A catch-up loads several sessions under one run id, so without
+   * it each session would reload the earlier sessions' pages as "healed".
+   */
+  actionKeysLoaded: Set<string>;
   lakeObjectsWritten: number;
   lakeObjectsRead: number;
   /** The API client, created on first use (commands like reprocess never call it). */
@@ -133,6 +139,7 @@ export async function withRun(
     runId,
     counts: emptyCounts(),
     actionCounts: emptyActionCounts(),
+    actionKeysLoaded: new Set(),
     lakeObjectsWritten: 0,
     lakeObjectsRead: 0,
     async polygon() {

@@ -2,7 +2,7 @@
 import { rm } from "node:fs/promises";
 import { beforeEach, describe, expect, it } from "vitest";
 import { addDays, latestCompletedSession, todayInNewYork } from "../../src/calendar/nyse.js";
-import { day, describeRun, useE2eWorld } from "./harness.js";
+import { day, describeRun, listFiles, useE2eWorld } from "./harness.js";
 
 const WATCHLIST = ["AAPL", "GOOGL", "MSFT", "NVDA", "TSLA"];
 // The fake refuses "today" before the end of day; the CLI may take today's session once it closed: let the fake serve it.
@@ -23,6 +23,12 @@ async function loadedSessions(): Promise<string[]> {
     .filter(([, symbols]) => WATCHLIST.every((t) => symbols.has(t)))
     .map(([iso]) => iso)
     .sort();
+}
+
+/** The corporate-action pages the lake holds for `sessions` (of `endpoints`), counted from its files. */
+async function actionPages(sessions: readonly string[], endpoints: readonly string[] = ["splits", "dividends"]): Promise<string[]> {
+  const files = (await listFiles(w.lakeDir)).filter((f) => !f.endsWith(".meta.json"));
+  return files.filter((f) => endpoints.some((e) => sessions.some((d) => f.startsWith(`raw/polygon/${e}/date=${d}/`))));
 }
 
 async function ok(args: string[], env: Record<string, string> = {}) {
@@ -90,6 +96,31 @@ describe("healing missed sessions", () => {
     expect(again.json()).toMatchObject({ details: { sessions: ["2025-06-27"] }, counts: { inserted: 0, unchanged: 5 } });
   });
 
+  it("a catch-up of three missed sessions loads each session's corporate-action pages once, not again as a later session's healed ones", async () => {
+    await ok(["run", "--date", "2025-06-24"]);
+    const r = await ok(["run", "--as-of", "2025-06-28T10:00:00Z", "--json"]);
+    const pages = await actionPages(["2025-06-25", "2025-06-26", "2025-06-27"]);
+    expect(pages.length).toBeGreaterThanOrEqual(6);
+    const summary = r.json();
+    expect(summary.details.actions.objects).toBe(pages.length);
+    // The three grouped objects, and each action page once.
+    expect(summary.lakeObjectsRead).toBe(3 + pages.length);
+    expect(r.stderr).not.toContain("also loading the corporate actions");
+  });
+
+  it("a catch-up still loads, once, the missing actions of an earlier session that its first extract fetched", async () => {
+    w.fake.inject({ kind: "status", status: 401, match: "/stocks/v1/dividends", times: 1 });
+    const failed = await w.cli(["run", "--date", "2025-06-24"]);
+    expect(failed.code, describeRun(failed)).toBe(3);
+    expect(await actionPages(["2025-06-24"], ["dividends"])).toEqual([]);
+    const r = await ok(["run", "--as-of", "2025-06-28T10:00:00Z", "--json"]);
+    const healed = await actionPages(["2025-06-24"], ["dividends"]);
+    expect(healed.length).toBeGreaterThan(0);
+    const pages = [...(await actionPages(["2025-06-25", "2025-06-26", "2025-06-27"])), ...healed];
+    expect(r.json().details.actions.objects).toBe(pages.length);
+    expect(r.stderr.match(/also loading the corporate actions of [\d-, ]+/g)).toEqual(["also loading the corporate actions of 2025-06-24, "]);
+  });
+
   it("beyond MAX_CATCH_UP_SESSIONS the latest sessions load, and the output names the skipped ones and the back-fill that fills them", async () => {
     await ok(["run", "--date", "2025-06-23"]);
     w.fake.resetStats();
@@ -131,6 +162,8 @@ describe("healing missed sessions", () => {
     expect(await loadedSessions()).toEqual(["2025-07-01"]);
     const loaded = (await ok(["load", ...asOf])).json();
     expect(loaded).toMatchObject({ apiRequests: 0, counts: { inserted: 10 }, details: { sessions: ["2025-07-02", "2025-07-03"] } });
+    // One extract run stored both sessions' actions: the load of 2025-07-03 does not take 2025-07-02's again.
+    expect(loaded.details.actions.objects).toBe((await actionPages(["2025-07-02", "2025-07-03"])).length);
     expect(await loadedSessions()).toEqual(["2025-07-01", "2025-07-02", "2025-07-03"]);
     expect((await ok(["check", ...asOf])).json()).toMatchObject({ outcome: "success", date: "2025-07-03" });
   });
