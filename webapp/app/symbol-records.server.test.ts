@@ -1,3 +1,4 @@
+import { startTcpProxy, type TcpProxy } from "../tests/support/tcp-proxy";
 import { useTwoClients } from "../tests/support/two-clients";
 import { tradingDaysBetween } from "@stock-market/pipeline/calendar/nyse";
 import { dailyPrices, getDailyPrice } from "@stock-market/pipeline/db/daily-prices.server";
@@ -6,10 +7,11 @@ import { upsertPipelineBars } from "@stock-market/pipeline/db/pipeline-upserts.s
 import { findDailyPrices } from "@stock-market/pipeline/db/records-query.server";
 import { getRecordViews, type RecordView } from "@stock-market/pipeline/db/record-views.server";
 import { toStoredDate, type DailyPrice } from "@stock-market/pipeline/model/daily-price";
+import { MongoClient, type CommandSucceededEvent, type Db } from "mongodb";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SORT_FIELDS } from "~/lib/records-query";
 import { selectRecords } from "~/lib/select-records";
-import { allSymbolRecords, clearSymbolRecords, FULL_READ_EVERY_MS, symbolRecords } from "~/symbol-records.server";
+import { allSymbolRecords, clearSymbolRecords, FULL_READ_EVERY_MS, settleSymbolReads, symbolRecords } from "~/symbol-records.server";
 
 const c = useTwoClients("symbol_records");
 
@@ -32,6 +34,24 @@ const load = (symbol: string, dates: readonly string[], close = 10) =>
 const SHOWN = ["symbol", "date", "open", "high", "low", "close", "volume", "vwap", "transactions", "source", "feed", "updatedAt", "updatedBy", "deletedAt"] as const;
 const plain = (records: readonly RecordView[]) => records.map((r) => JSON.stringify(SHOWN.map((f) => r[f] ?? null)));
 const names = () => c.commands.map((x) => x.name);
+/** The clock moved on by `ms` (undone after each test). */
+const later = (ms: number) => vi.spyOn(Date, "now").mockReturnValue(Date.now() + ms);
+
+/**
+ * A second reading client of the same database (so the same held records),
+ * connected through a proxy the test can pause or cut; no retried reads, so
+ * a cut connection fails the read in flight.
+ */
+async function withProxiedReader(use: (db: Db, proxy: TcpProxy) => Promise<void>): Promise<void> {
+  const proxy = await startTcpProxy(c.readDb.client.options.hosts[0]! as { host: string; port: number });
+  const client = new MongoClient(`mongodb://${proxy.address}/`, { directConnection: true, retryReads: false, serverSelectionTimeoutMS: 5_000 });
+  try {
+    await use(client.db(c.readDb.databaseName), proxy);
+  } finally {
+    await client.close();
+    await proxy.stop();
+  }
+}
 
 /** Deterministic pseudo-random numbers (a failing sequence can be replayed). */
 function rng(seed: number): () => number {
@@ -93,14 +113,83 @@ describe("the per-symbol record store", () => {
     expect(plain(held)).toEqual(plain(await getRecordViews(c.writeDb, "PA1")));
   });
 
-  it("a change that bypassed the write paths (a writer that died before its summary) shows after FULL_READ_EVERY_MS", async () => {
+  it("a change that bypassed the write paths (a writer that died before its summary) shows once the re-read started FULL_READ_EVERY_MS after the last has landed", async () => {
     await load("BYP", ["2024-06-03", "2024-06-04"]);
-    await symbolRecords(c.readDb, "BYP");
+    const held = await symbolRecords(c.readDb, "BYP");
     await dailyPrices(c.writeDb).updateOne({ symbol: "BYP", date: toStoredDate("2024-06-04") }, { $set: { close: 77 } });
     expect((await symbolRecords(c.readDb, "BYP"))[1]!.close).toBe(10);
-    const now = Date.now();
-    vi.spyOn(Date, "now").mockReturnValue(now + FULL_READ_EVERY_MS + 1);
+    later(FULL_READ_EVERY_MS + 1);
+    expect(await symbolRecords(c.readDb, "BYP")).toBe(held);
+    await settleSymbolReads();
     expect((await symbolRecords(c.readDb, "BYP"))[1]!.close).toBe(77);
+  });
+
+  it("the requests after FULL_READ_EVERY_MS are answered from what is held without waiting for the one whole re-read they share", async () => {
+    await load("NOW", tradingDaysBetween("2024-06-03", "2024-06-28"));
+    const held = await symbolRecords(c.readDb, "NOW");
+    const done: string[] = [];
+    const onDone = (e: CommandSucceededEvent) => void done.push(`${e.commandName}`);
+    c.readDb.client.on("commandSucceeded", onDone);
+    try {
+      later(FULL_READ_EVERY_MS + 1);
+      c.commands.length = 0;
+      done.length = 0;
+      const answers = await Promise.all([symbolRecords(c.readDb, "NOW"), symbolRecords(c.readDb, "NOW")]);
+      for (const a of answers) expect(a).toBe(held);
+      // Both answers came back before any whole read of the symbol did: only their summary reads have finished.
+      expect(done).toEqual(["find", "find"]);
+      expect(names().filter((n) => n === "find symbol_summaries")).toHaveLength(2);
+      await settleSymbolReads();
+      expect(names().filter((n) => n === "find daily_prices")).toHaveLength(1);
+      expect(c.commands.find((x) => x.name === "find daily_prices")!.filter).toMatchObject({ symbol: "NOW" });
+      c.commands.length = 0;
+      expect(plain(await symbolRecords(c.readDb, "NOW"))).toEqual(plain(held));
+      expect(names()).toEqual(["find symbol_summaries"]);
+    } finally {
+      c.readDb.client.off("commandSucceeded", onDone);
+    }
+  });
+
+  it("a re-read that lands after a newer generation was stored keeps that generation and adds the change without a mark", async () => {
+    await load("LATE", ["2024-06-03", "2024-06-04", "2024-06-05"]);
+    await withProxiedReader(async (viaProxy, proxy) => {
+      await symbolRecords(c.readDb, "LATE");
+      await dailyPrices(c.writeDb).updateOne({ symbol: "LATE", date: toStoredDate("2024-06-03") }, { $set: { close: 77 } });
+      later(FULL_READ_EVERY_MS + 1);
+      await symbolRecords(viaProxy, "LATE"); // starts the re-read, held back by the proxy
+      proxy.pause();
+      const seen = (await getDailyPrice(c.writeDb, "LATE", "2024-06-05"))!.updatedAt;
+      await editManualPrice(c.writeDb, { symbol: "LATE", date: "2024-06-05", values: v(55), by: "p", seenUpdatedAt: seen });
+      expect((await symbolRecords(c.readDb, "LATE")).map((r) => r.close)).toEqual([10, 10, 55]);
+      proxy.resume();
+      await settleSymbolReads();
+      c.commands.length = 0;
+      const now = await symbolRecords(c.readDb, "LATE");
+      expect(now.map((r) => r.close)).toEqual([77, 10, 55]);
+      expect(plain(now)).toEqual(plain(await getRecordViews(c.writeDb, "LATE")));
+      // Still at the newer generation: no keyed read to bring it there again.
+      expect(names()).toEqual(["find symbol_summaries"]);
+    });
+  });
+
+  it("a re-read that fails logs one line with the symbol and its error, keeps serving the held records, and is tried again by the next request", async () => {
+    await load("FAIL", ["2024-06-03", "2024-06-04"]);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await withProxiedReader(async (viaProxy, proxy) => {
+      const held = await symbolRecords(viaProxy, "FAIL");
+      await dailyPrices(c.writeDb).updateOne({ symbol: "FAIL", date: toStoredDate("2024-06-04") }, { $set: { close: 77 } });
+      later(FULL_READ_EVERY_MS + 1);
+      expect(await symbolRecords(viaProxy, "FAIL")).toBe(held);
+      proxy.cut();
+      await settleSymbolReads();
+      expect(logged).toHaveBeenCalledTimes(1);
+      expect(String(logged.mock.calls[0]![0])).toMatch(/^re-reading the records of FAIL failed: \S/);
+      proxy.mend();
+      expect(await symbolRecords(viaProxy, "FAIL")).toBe(held);
+      await settleSymbolReads();
+      expect((await symbolRecords(viaProxy, "FAIL"))[1]!.close).toBe(77);
+      expect(logged).toHaveBeenCalledTimes(1);
+    });
   });
 
   it("many requests for a symbol nobody holds yet share one whole read", async () => {
