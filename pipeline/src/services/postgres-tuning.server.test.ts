@@ -5,6 +5,7 @@ import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { startFerretDb, stopEmbeddedMongo } from "./ferretdb.server.js";
 import { queryPostgres } from "./postgres.server.js";
+import { TWIN_TRIGGER } from "./postgres-tuning.js";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -53,13 +54,28 @@ async function planOfEquality(dir: string, schema: string, field: string, value:
     .join("\n");
 }
 
+/** Starts the embedded server on `dir`, hands `use` a client, and stops both. */
+async function withServer(dir: string, use: (client: MongoClient) => Promise<void>): Promise<void> {
+  const server = await startFerretDb({ dataDir: dir });
+  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await use(client);
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "pg-tuning-test-"));
+  dirs.push(dir);
+  return dir;
+}
+
 describe("the embedded PostgreSQL under FerretDB", () => {
   it("serves FerretDB's equality filters from an index: each indexed top-level field gets a GIN twin that the queries use", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pg-tuning-test-"));
-    dirs.push(dir);
-    const server = await startFerretDb({ dataDir: dir });
-    const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 });
-    try {
+    const dir = await tempDir();
+    await withServer(dir, async (client) => {
       const prices = client.db("tuning_test").collection("prices");
       await prices.createIndex({ symbol: 1, date: 1 }, { unique: true });
       await prices.createIndex({ "nested.field": 1 });
@@ -79,34 +95,20 @@ describe("the embedded PostgreSQL under FerretDB", () => {
       expect(found.map((d) => d.close).sort((a, b) => a - b)).toEqual(docs.filter((d) => d.symbol === "S7").map((d) => d.close));
       expect(await prices.findOne({ symbol: "S7", date: new Date(Date.UTC(2024, 0, 3)) })).toMatchObject({ close: 87 });
       expect(await prices.findOne({ _id: found[0]!._id })).toMatchObject({ symbol: "S7" });
-    } finally {
-      await client.close();
-      await server.stop();
-    }
+    });
   });
 
   it("gives indexes made before the tuning their twins at the next start", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pg-tuning-test-"));
-    dirs.push(dir);
-    let server = await startFerretDb({ dataDir: dir });
-    let client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 });
-    try {
-      await queryPostgres(dir, "ALTER EVENT TRIGGER stock_equality_twins DISABLE");
+    const dir = await tempDir();
+    await withServer(dir, async (client) => {
+      await queryPostgres(dir, `ALTER EVENT TRIGGER ${TWIN_TRIGGER} DISABLE`);
       await client.db("tuning_test").collection("prices").createIndex({ symbol: 1 });
-      await queryPostgres(dir, "ALTER EVENT TRIGGER stock_equality_twins ENABLE");
+      await queryPostgres(dir, `ALTER EVENT TRIGGER ${TWIN_TRIGGER} ENABLE`);
       expect([...(await indexesOf(dir, "tuning_test")).values()].filter((m) => m === "gin")).toHaveLength(0);
-    } finally {
-      await client.close();
-      await server.stop();
-    }
-    server = await startFerretDb({ dataDir: dir });
-    client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 });
-    try {
+    });
+    await withServer(dir, async (client) => {
       expect([...(await indexesOf(dir, "tuning_test")).values()].filter((m) => m === "gin")).toHaveLength(2);
       expect(await client.db("tuning_test").collection("prices").countDocuments({})).toBe(0);
-    } finally {
-      await client.close();
-      await server.stop();
-    }
+    });
   });
 });

@@ -188,7 +188,7 @@ export async function startPostgres(baseDir: string, opts: { timeoutMs?: number;
   }
   try {
     await ensureDatabase(layout);
-    await ensureEqualityTwins(layout);
+    await ensureEqualityTwins(baseDir);
   } catch (error) {
     await stopPostgres(baseDir);
     throw error;
@@ -206,17 +206,15 @@ async function ensureDatabase(layout: ClusterLayout): Promise<void> {
 }
 
 /** Runs SQL in FerretDB's database of a running cluster; resolves with psql's unaligned output (tests and diagnostics). */
-export function queryPostgres(baseDir: string, sql: string): Promise<string> {
-  return pgRun("psql", ["-h", clusterLayout(baseDir).socketDir, "-U", "postgres", "-d", FERRETDB_DATABASE, "-v", "ON_ERROR_STOP=1", "-qtAc", sql]);
+export function queryPostgres(baseDir: string, sql: string, timeoutMs?: number): Promise<string> {
+  return pgRun("psql", ["-h", clusterLayout(baseDir).socketDir, "-U", "postgres", "-d", FERRETDB_DATABASE, "-v", "ON_ERROR_STOP=1", "-qtAc", sql], timeoutMs);
 }
 
 /** The twin indexes and their trigger (postgres-tuning.ts); at the first start after an upgrade this indexes existing tables. */
-async function ensureEqualityTwins(layout: ClusterLayout): Promise<void> {
-  await pgRun("psql", ["-h", layout.socketDir, "-U", "postgres", "-d", FERRETDB_DATABASE, "-v", "ON_ERROR_STOP=1", "-qtAc", tuningSql(FERRETDB_DATABASE)], 600_000).catch(
-    (error: Error & { output?: string }) => {
-      throw new DatabaseError(`${NAME} could not set up the indexes FerretDB's filters use${tailLines(error.output ?? error.message)}`);
-    },
-  );
+async function ensureEqualityTwins(baseDir: string): Promise<void> {
+  await queryPostgres(baseDir, tuningSql(FERRETDB_DATABASE), 600_000).catch((error: Error & { output?: string }) => {
+    throw new DatabaseError(`${NAME} could not set up the indexes FerretDB's filters use${tailLines(error.output ?? error.message)}`);
+  });
 }
 
 /** Stops the cluster (fast shutdown: sessions are cut, data is flushed); kills its process group if that hangs. Resolves false if it was not running. */
